@@ -1,0 +1,402 @@
+//! `lantern`: the one binary. Serve the web app, manage the database, users,
+//! tokens and the audit trail, generate demo data, back up and restore.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use lantern_domain::{Role, Roles};
+use lantern_store::demo::{DemoOptions, DemoPasswords, DEMO_ACCOUNTS, DEMO_ORG_SLUG};
+use lantern_store::users::{NewUser, Who};
+use lantern_store::{DbConfig, OpenOptions, Store, SystemClock};
+use lantern_web::{AppState, HashCost, Hasher, WebConfig};
+
+#[derive(Parser)]
+#[command(name = "lantern", version, about = "Lantern: a platform for peer support programs in behavioral health")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Db {
+    /// Directory of the embedded SQLite database (default ./lantern-data).
+    #[arg(long, env = "LANTERN_DATA_DIR", conflicts_with = "database_url")]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL, e.g. postgres://lantern@127.0.0.1/lantern.
+    #[arg(long, env = "LANTERN_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl Db {
+    fn config(&self) -> DbConfig {
+        match (&self.database_url, &self.data_dir) {
+            (Some(url), _) => DbConfig::Url(url.clone()),
+            (None, Some(d)) => DbConfig::DataDir(d.clone()),
+            (None, None) => DbConfig::DataDir(PathBuf::from("lantern-data")),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web app.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        db: Db,
+        /// Start with a synthetic demo organization (made-up people only).
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (set this when an HTTPS reverse proxy is in front).
+        #[arg(long, env = "LANTERN_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Trust X-Forwarded-For from the reverse proxy for client addresses.
+        #[arg(long, env = "LANTERN_TRUST_PROXY")]
+        trust_proxy: bool,
+        /// The address people use to reach Lantern (used in invitation links).
+        #[arg(long, env = "LANTERN_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Synthetic demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+    /// Write a consistent copy of the database (safe while the server runs).
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Verify a backup, then make it the database of --data-dir (which must have none).
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add an organization.
+    Add {
+        name: String,
+        #[arg(long)]
+        slug: String,
+        /// IANA time zone, e.g. America/Chicago.
+        #[arg(long, default_value = "America/New_York")]
+        time_zone: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: peer, specialist, supervisor, admin.
+        #[arg(long)]
+        roles: String,
+        /// Organization slug (optional when there is only one).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, default_value = "")]
+        credentials: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a personal API token; prints it once, as the last word of the last line.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every organization's hash chain; names the first bad row.
+    Verify {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Generate the demo organization with N synthetic people (deterministic per seed).
+    Generate {
+        #[arg(long, default_value_t = 40)]
+        people: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Date the data is generated as of (default: today in America/New_York).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+fn hasher() -> Hasher {
+    Hasher::new(if cfg!(debug_assertions) && std::env::var("LANTERN_CHEAP_HASH").is_ok() { HashCost::cheap() } else { HashCost::standard() })
+}
+
+async fn open(db: &Db, migrate: bool) -> Result<Store> {
+    let cfg = db.config();
+    Store::open(&cfg, Arc::new(SystemClock), OpenOptions { max_connections: 8, migrate }).await.map_err(|e| anyhow!("{}: {e}", cfg.describe()))
+}
+
+fn demo_password() -> (String, bool) {
+    match std::env::var("LANTERN_DEMO_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => {
+            let words = ["lantern", "river", "harbor", "meadow", "cedar", "ember", "willow", "summit", "beacon", "orchard"];
+            let mut rng = rand::thread_rng();
+            use rand::Rng;
+            let pw = format!(
+                "{}-{}-{}-{}",
+                words[rng.gen_range(0..words.len())],
+                words[rng.gen_range(0..words.len())],
+                words[rng.gen_range(0..words.len())],
+                rng.gen_range(100..1000)
+            );
+            (pw, true)
+        }
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    pb.set_message(what.to_string());
+    pb
+}
+
+async fn generate_demo(store: &Store, people: usize, seed: u64, as_of: Option<&str>, password: &str) -> Result<lantern_store::demo::DemoSummary> {
+    let as_of = match as_of {
+        Some(s) => s.parse().map_err(|_| anyhow!("--as-of must be a date like 2026-11-23, got {s:?}"))?,
+        None => lantern_store::people::today_in("America/New_York", store.now_ms()),
+    };
+    let hash = hasher().hash_blocking(password).map_err(|e| anyhow!("hashing: {e}"))?;
+    let pb = bar(people as u64, "people");
+    let main = people.min(60);
+    let summary = store
+        .generate_demo(&DemoOptions { people, seed, as_of, main_caseload: main }, &DemoPasswords { staff_hash: hash }, |n| pb.set_position(n as u64))
+        .await?;
+    pb.finish_and_clear();
+    Ok(summary)
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("lantern: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LANTERN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url } => {
+            let started = std::time::Instant::now();
+            let store = open(&db, true).await?;
+            if demo {
+                let (password, generated) = demo_password();
+                if store.org_by_slug(DEMO_ORG_SLUG).await?.is_none() {
+                    let s = generate_demo(&store, 40, 1, None, &password).await?;
+                    eprintln!("Demo organization created with {} synthetic people.", s.people);
+                } else {
+                    let hash = hasher().hash_blocking(&password).map_err(|e| anyhow!("hashing: {e}"))?;
+                    for email in DEMO_ACCOUNTS {
+                        if let Some(u) = store.user_by_email(email).await? {
+                            store.set_password(&u, &hash, None, &Who::default()).await?;
+                        }
+                    }
+                }
+                if generated {
+                    println!("Demo accounts: {} — password: {password}", DEMO_ACCOUNTS.join(", "));
+                } else {
+                    println!("Demo accounts: {} — password from LANTERN_DEMO_PASSWORD", DEMO_ACCOUNTS.join(", "));
+                }
+            }
+            let config = WebConfig {
+                secure_cookies,
+                trust_proxy,
+                demo,
+                public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
+                ..WebConfig::default()
+            };
+            let state = AppState::new(store.clone(), hasher(), config)?;
+            let app = lantern_web::app(state);
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+            println!("Lantern is ready at http://{addr}/ ({}; started in {} ms)", db.config().describe(), started.elapsed().as_millis());
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            store.close().await;
+            Ok(())
+        }
+        Command::Migrate { db } => {
+            let store = open(&db, true).await?;
+            store.close().await;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Add { name, slug, time_zone, db } } => {
+            let store = open(&db, true).await?;
+            let org = store.create_org(&name, &slug, &time_zone, false).await?;
+            store.close().await;
+            println!("Organization {} ({}) added, id {}.", org.name, org.slug, org.id);
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { email, name, roles, org, credentials, db } } => {
+            let roles = Roles::parse_list(&roles).map_err(|e| anyhow!("--roles: {e}"))?;
+            if !lantern_domain::person::looks_like_email(&email) {
+                bail!("--email: {email:?} is not an e-mail address");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            let password = password.lines().next().unwrap_or("").to_string();
+            if let Err(key) = lantern_web::auth::check_new_password(&password, &email) {
+                bail!("password on standard input: {}", match key {
+                    "error-password-short" => "needs at least 12 characters",
+                    "error-password-long" => "is too long",
+                    _ => "is too easy to guess",
+                });
+            }
+            let store = open(&db, true).await?;
+            let orgs = store.orgs().await?;
+            let org = match org {
+                Some(slug) => orgs.iter().find(|o| o.slug == slug).ok_or_else(|| anyhow!("--org: no organization {slug:?}"))?,
+                None if orgs.len() == 1 => &orgs[0],
+                None if orgs.is_empty() => bail!("there is no organization yet; add one with `lantern org add NAME --slug SLUG`"),
+                None => bail!("--org is needed: there are {} organizations", orgs.len()),
+            };
+            let hash = hasher().hash_blocking(&password).map_err(|e| anyhow!("hashing: {e}"))?;
+            let u = store
+                .create_user(&NewUser { org_id: org.id, email, display_name: name, credentials, roles, password_hash: Some(hash), person_id: None, active: true }, &Who::default())
+                .await?;
+            store.close().await;
+            println!("Account {} added ({}).", u.email, u.roles.to_list());
+            let _ = Role::Peer;
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { user, name, db } } => {
+            let store = open(&db, false).await?;
+            let u = store.user_by_email(&user).await?.ok_or_else(|| anyhow!("--user: no account {user:?}"))?;
+            if !u.active {
+                bail!("--user: the account {user} is deactivated");
+            }
+            let token = lantern_web::auth::new_api_token();
+            store.create_api_token(&u, &lantern_web::auth::secret_hash(&token), &name).await?;
+            store.close().await;
+            println!("API token for {} (shown once; keep it secret):", u.email);
+            println!("{token}");
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { db } } => {
+            let store = open(&db, false).await?;
+            let pb = ProgressBar::new_spinner();
+            let result = store.verify_audit(|n| pb.set_message(format!("{n} rows checked"))).await?;
+            pb.finish_and_clear();
+            store.close().await;
+            match result {
+                Ok(report) => {
+                    for (org, rows, head) in &report.chains {
+                        println!("organization {org}: {rows} rows, chain intact, head {head}");
+                    }
+                    println!("The audit trail verifies.");
+                    Ok(())
+                }
+                Err(b) => bail!("audit trail broken: {b}"),
+            }
+        }
+        Command::Demo { command: DemoCommand::Generate { people, seed, as_of, db } } => {
+            let store = open(&db, true).await?;
+            let (password, generated) = demo_password();
+            let started = std::time::Instant::now();
+            let s = generate_demo(&store, people, seed, as_of.as_deref(), &password).await?;
+            store.close().await;
+            println!("Generated {} synthetic people and {} specialists in {:.1} s (seed {seed}).", s.people, s.specialists, started.elapsed().as_secs_f64());
+            if generated {
+                println!("Demo accounts: {} — password: {password}", DEMO_ACCOUNTS.join(", "));
+            }
+            Ok(())
+        }
+        Command::Backup { file, db } => {
+            let store = open(&db, false).await?;
+            store.backup_to(&file).await?;
+            store.close().await;
+            let check = lantern_store::backup::verify_backup(&file, &std::env::temp_dir().join(format!("lantern-verify-{}", std::process::id()))).await?;
+            println!("Backup written to {} and verified: {} people, {} users, {} audit rows.", file.display(), check.people, check.users, check.audit_rows);
+            Ok(())
+        }
+        Command::Restore { file, db } => {
+            let DbConfig::DataDir(dir) = db.config() else { bail!("restore works with --data-dir (SQLite); for PostgreSQL use pg_restore") };
+            let target = dir.join("lantern.db");
+            if target.exists() {
+                bail!("{} already has a database; restore into an empty --data-dir (or move the old one away first)", dir.display());
+            }
+            let scratch = std::env::temp_dir().join(format!("lantern-restore-{}", std::process::id()));
+            let check = lantern_store::backup::verify_backup(&file, &scratch).await.map_err(|e| anyhow!("{}: {e}", file.display()))?;
+            std::fs::create_dir_all(&dir)?;
+            let tmp = dir.join("lantern.db.restoring");
+            std::fs::copy(&file, &tmp)?;
+            std::fs::rename(&tmp, &target)?;
+            let _ = std::fs::remove_dir_all(&scratch);
+            println!("Restored {} into {}: {} people, {} users, {} audit rows; audit chain verified.", file.display(), dir.display(), check.people, check.users, check.audit_rows);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The one policy module: every access decision in Lantern is made here.
+//!
+//! Security-sensitive. Handlers never write their own checks; they load the
+//! facts (how the actor relates to the record) and ask `decide_person` or
+//! `decide`. The web layer's route table declares, per route, which roles may
+//! call it (`route_allows`), and the role × route test matrix is generated
+//! from that same table. Denials about a person's record answer "not found",
+//! so an id from a request never reveals whether the record exists.
+
+use crate::{OrgId, PersonId, Role, Roles, UserId};
+
+/// Who is asking. Built from a verified session or API token, never from input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub roles: Roles,
+    /// The person record of a peer's own portal login.
+    pub person_id: Option<PersonId>,
+}
+
+/// How an actor relates to one person record, loaded by storage for the
+/// actor and the record in question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PersonFacts {
+    pub org_id: Option<OrgId>,
+    pub person_id: Option<PersonId>,
+    /// The actor is the person's primary specialist.
+    pub is_primary: bool,
+    /// The actor is on the person's care team.
+    pub on_care_team: bool,
+    /// The actor leads a team with the person's primary specialist or a care-team member.
+    pub supervises: bool,
+}
+
+/// What the actor wants to do with a person's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PersonAction {
+    View,
+    EditProfile,
+    ChangeEnrollment,
+    ViewAccessLog,
+}
+
+/// Actions that are not about one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrgAction {
+    ViewOwnCaseload,
+    ViewTeamCaseloads,
+    ViewAllPeople,
+    CreatePerson,
+    ManageUsers,
+    ReassignCaseload,
+    ViewAudit,
+    ViewOwnPortal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Answer 404: the record is not the actor's to know about.
+    NotFound,
+    /// Answer 403: the actor may know the thing exists but may not do this.
+    Forbidden,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+/// Decides an action on one person's record.
+pub fn decide_person(actor: &Actor, action: PersonAction, facts: &PersonFacts) -> Decision {
+    // Fail closed: a record we could not place in an organization does not exist for anyone.
+    let Some(org) = facts.org_id else { return Decision::NotFound };
+    if org != actor.org_id {
+        return Decision::NotFound;
+    }
+    let r = actor.roles;
+    let is_self = actor.person_id.is_some() && actor.person_id == facts.person_id;
+    let on_team = (r.has(Role::Specialist) && (facts.is_primary || facts.on_care_team))
+        || (r.has(Role::Supervisor) && (facts.supervises || facts.is_primary || facts.on_care_team));
+    let admin = r.has(Role::Admin);
+    match action {
+        PersonAction::View | PersonAction::ViewAccessLog => {
+            if on_team || admin || (is_self && r.has(Role::Peer)) {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        PersonAction::EditProfile | PersonAction::ChangeEnrollment => {
+            if on_team || admin {
+                Decision::Allow
+            } else if is_self && r.has(Role::Peer) {
+                // A peer sees their record but changes go through their specialist (for now).
+                Decision::Forbidden
+            } else {
+                Decision::NotFound
+            }
+        }
+    }
+}
+
+/// Decides an action that is not about one person.
+pub fn decide(actor: &Actor, action: OrgAction) -> Decision {
+    let r = actor.roles;
+    let ok = match action {
+        OrgAction::ViewOwnCaseload => r.has(Role::Specialist) || r.has(Role::Supervisor),
+        OrgAction::ViewTeamCaseloads => r.has(Role::Supervisor),
+        OrgAction::ViewAllPeople => r.has(Role::Admin),
+        OrgAction::CreatePerson => r.has(Role::Specialist) || r.has(Role::Supervisor) || r.has(Role::Admin),
+        OrgAction::ManageUsers | OrgAction::ReassignCaseload | OrgAction::ViewAudit => r.has(Role::Admin),
+        OrgAction::ViewOwnPortal => r.has(Role::Peer) && actor.person_id.is_some(),
+    };
+    if ok {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// Route-level gate: a route declares the roles that may call it; an empty
+/// list means "any signed-in user". Data-level checks still follow.
+pub fn route_allows(allowed: &[Role], roles: Roles) -> bool {
+    allowed.is_empty() && !roles.is_empty() || allowed.iter().any(|r| roles.has(*r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn actor(roles: Roles, person: Option<i64>) -> Actor {
+        Actor { user_id: UserId(1), org_id: OrgId(1), roles, person_id: person.map(PersonId) }
+    }
+
+    proptest! {
+        /// Nothing crosses an organization boundary, whatever the roles and facts.
+        #[test]
+        fn other_org_is_always_not_found(bits in 0i64..16, p in any::<bool>(), c in any::<bool>(), s in any::<bool>()) {
+            let a = actor(Roles::from_bits(bits), Some(7));
+            let facts = PersonFacts { org_id: Some(OrgId(2)), person_id: Some(PersonId(7)), is_primary: p, on_care_team: c, supervises: s };
+            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog] {
+                prop_assert_eq!(decide_person(&a, action, &facts), Decision::NotFound);
+            }
+        }
+
+        /// A peer never reaches another person's record.
+        #[test]
+        fn peer_sees_only_self(other in 1i64..1000) {
+            let a = actor(Roles::empty().with(Role::Peer), Some(0));
+            let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(other)), ..Default::default() };
+            prop_assert_eq!(decide_person(&a, PersonAction::View, &facts), Decision::NotFound);
+        }
+    }
+
+    #[test]
+    fn specialist_outside_caseload_gets_not_found() {
+        let a = actor(Roles::empty().with(Role::Specialist), None);
+        let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), ..Default::default() };
+        assert_eq!(decide_person(&a, PersonAction::View, &facts), Decision::NotFound);
+        let mine = PersonFacts { is_primary: true, ..facts };
+        assert_eq!(decide_person(&a, PersonAction::EditProfile, &mine), Decision::Allow);
+    }
+
+    #[test]
+    fn supervisor_sees_supervisees_people() {
+        let a = actor(Roles::empty().with(Role::Supervisor), None);
+        let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), supervises: true, ..Default::default() };
+        assert!(decide_person(&a, PersonAction::View, &facts).is_allowed());
+        // A specialist flag alone does not grant supervision scope.
+        let s = actor(Roles::empty().with(Role::Specialist), None);
+        assert_eq!(decide_person(&s, PersonAction::View, &facts), Decision::NotFound);
+    }
+}

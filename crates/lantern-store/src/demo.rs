@@ -1,0 +1,293 @@
+//! Deterministic synthetic data: the demo organization, its accounts and any
+//! number of made-up people with varied histories. Every name is assembled
+//! from lists of common given and family names; no real person or record is
+//! used. The same seed and anchor date give the same data.
+
+use jiff::civil::Date;
+use jiff::Span;
+use lantern_domain::enrollment::Stage;
+use lantern_domain::person::{ContactMethod, Profile};
+use lantern_domain::{Role, Roles};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::audit::{append, NewEntry};
+use crate::people::{add_timeline, insert_person_raw, NewPerson};
+use crate::users::{NewUser, Who};
+use crate::{Result, Store, StoreError};
+
+pub const DEMO_ORG_SLUG: &str = "demo";
+pub const DEMO_ACCOUNTS: [&str; 5] = ["admin@demo", "supervisor@demo", "specialist@demo", "specialist2@demo", "peer@demo"];
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub people: usize,
+    pub seed: u64,
+    /// The day the data is generated "as of" (contact dates count back from it).
+    pub as_of: Date,
+    /// People on specialist@demo's caseload.
+    pub main_caseload: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub org_id: i64,
+    pub people: usize,
+    pub specialists: usize,
+    pub peer_person_id: i64,
+}
+
+const GIVEN: &[&str] = &[
+    "Alex", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Rowan", "Maria", "José", "Aisha", "Tyrone",
+    "Mei", "Dmitri", "Fatima", "Luis", "Keisha", "Daniel", "Grace", "Hector", "Imani", "Kenji", "Lena", "Marcus", "Nadia", "Omar",
+    "Priya", "Rosa", "Samuel", "Tanya", "Wei", "Yolanda", "Zoë", "Andre", "Beatriz", "Carlos", "Denise", "Elena", "Frank", "Gloria",
+    "Hannah", "Ivan", "Jasmine", "Kevin", "Lucia", "Malik", "Nora", "Oscar", "Paula", "Ramon", "Sofia", "Terrence", "Vanessa",
+];
+const FAMILY: &[&str] = &[
+    "Rivera", "Nguyen", "Johnson", "Okafor", "García", "Smith", "Chen", "Williams", "Martínez", "Brown", "Patel", "Jones", "Kim",
+    "Davis", "Lopez", "Wilson", "Anderson", "Thomas", "Moore", "Jackson", "Hernández", "White", "Harris", "Clark", "Lewis", "Robinson",
+    "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Hill", "Green", "Adams", "Baker", "Nelson", "Carter", "Mitchell",
+    "Perez", "Roberts", "Turner", "Phillips", "Campbell", "Parker", "Evans", "Edwards", "Collins", "Stewart", "Morris", "Reyes",
+];
+const PRONOUNS: &[&str] = &["she/her", "he/him", "they/them", "she/they", "he/they", ""];
+const LANGUAGES: &[&[&str]] = &[&["English"], &["English"], &["English", "Spanish"], &["Spanish"], &["English", "ASL"], &["Haitian Creole", "English"], &["Vietnamese", "English"]];
+const STRENGTHS: &[&str] = &[
+    "Keeps showing up, even on hard days",
+    "Great sense of humor; lifts up others at group",
+    "Devoted parent; wants to be there for the kids",
+    "Skilled cook and loves sharing meals",
+    "Strong faith community",
+    "Knows the bus routes better than anyone",
+    "Artist: paints and draws to cope",
+    "Honest about what is and isn't working",
+    "Two years of steady work history",
+    "Mentors younger people at the recovery center",
+];
+const HELPS: &[&str] = &[
+    "A walk while we talk",
+    "Text reminders the day before",
+    "Meeting somewhere quiet",
+    "Plain talk, no jargon",
+    "Coffee and time to warm up",
+    "Having a plan written down",
+];
+const DOESNT_HELP: &[&str] = &[
+    "Being rushed",
+    "Calls before 10am",
+    "Crowded waiting rooms",
+    "Being talked about instead of talked to",
+    "Surprise visits",
+];
+const CULTURE: &[&str] = &[
+    "Attends church on Sundays; no meetings then",
+    "Prefers a female peer specialist",
+    "Observes Ramadan; adjust meeting times",
+    "Values family involvement in decisions",
+    "Native American talking circles are important",
+    "",
+];
+const CONTACT_TIMES: &[&str] = &["Weekdays after 5pm", "Mornings only", "Text only after 5pm", "Any time", "Not on weekends"];
+const SAFE_NOTES: &[&str] = &[
+    "No voicemail: shares a phone with family",
+    "Do not leave messages with roommate",
+    "Okay to text; do not mention the program by name",
+    "Safe to call at any time",
+    "",
+];
+
+fn pick<'a, R: Rng>(rng: &mut R, list: &'a [&'a str]) -> &'a str {
+    list.choose(rng).copied().unwrap_or("")
+}
+
+fn days_before(d: Date, days: i64) -> Date {
+    d.checked_sub(Span::new().days(days)).unwrap_or(d)
+}
+
+fn synthetic_profile<R: Rng>(rng: &mut R, as_of: Date) -> Profile {
+    let given = pick(rng, GIVEN);
+    let family = pick(rng, FAMILY);
+    let preferred = if rng.gen_bool(0.25) { given.chars().take(3).collect::<String>() + "i" } else { String::new() };
+    let langs: Vec<String> = LANGUAGES.choose(rng).map(|l| l.iter().map(|s| s.to_string()).collect()).unwrap_or_default();
+    let mut methods = vec![ContactMethod::Phone];
+    if rng.gen_bool(0.6) {
+        methods.push(ContactMethod::Text);
+    }
+    if rng.gen_bool(0.3) {
+        methods.push(ContactMethod::InPerson);
+    }
+    let age_days = rng.gen_range(18 * 365..70 * 365);
+    Profile {
+        legal_name: format!("{given} {family}"),
+        preferred_name: preferred,
+        pronouns: pick(rng, PRONOUNS).to_string(),
+        date_of_birth: Some(days_before(as_of, age_days)),
+        languages: langs,
+        contact_methods: methods,
+        phone: format!("555-01{:02}-{:04}", rng.gen_range(0..100), rng.gen_range(0..10000)),
+        email: String::new(),
+        voicemail_ok: rng.gen_bool(0.5),
+        contact_times: pick(rng, CONTACT_TIMES).to_string(),
+        safe_contact_notes: pick(rng, SAFE_NOTES).to_string(),
+        strengths: format!("{}. {}.", pick(rng, STRENGTHS), pick(rng, STRENGTHS)),
+        cultural_preferences: pick(rng, CULTURE).to_string(),
+        what_helps: pick(rng, HELPS).to_string(),
+        what_doesnt_help: pick(rng, DOESNT_HELP).to_string(),
+    }
+}
+
+/// A history: the stages walked and the dates, ending at the current stage.
+fn synthetic_history<R: Rng>(rng: &mut R, as_of: Date) -> Vec<(Stage, Date, &'static str)> {
+    let start = days_before(as_of, rng.gen_range(10..900));
+    let mut d = start;
+    let mut out = vec![(Stage::Outreach, d, "")];
+    let path: &[(Stage, &str)] = match rng.gen_range(0..10) {
+        0 => &[],
+        1 => &[(Stage::Engaged, "")],
+        2..=5 => &[(Stage::Engaged, ""), (Stage::Active, "")],
+        6 => &[(Stage::Engaged, ""), (Stage::Active, ""), (Stage::Maintenance, "")],
+        7 => &[(Stage::Engaged, ""), (Stage::Active, ""), (Stage::ReEngagement, "Lost touch after a move; reached again through the shelter")],
+        8 => &[(Stage::Engaged, ""), (Stage::Active, ""), (Stage::ReEngagement, "Hospital stay; reconnecting"), (Stage::Active, "")],
+        _ => &[(Stage::Engaged, ""), (Stage::Active, ""), (Stage::Discharged, "Reached their goals and chose to step back")],
+    };
+    for (stage, reason) in path {
+        let remaining = d.until(as_of).map(|s| s.get_days() as i64).unwrap_or(0);
+        if remaining <= 1 {
+            break;
+        }
+        d = d.checked_add(Span::new().days(rng.gen_range(1..=remaining.min(120)))).unwrap_or(d);
+        out.push((*stage, d, reason));
+    }
+    out
+}
+
+/// Hashes are computed by the caller (argon2 lives in the web crate).
+pub struct DemoPasswords {
+    pub staff_hash: String,
+}
+
+impl Store {
+    /// Generates the demo organization with `opts.people` synthetic people.
+    /// Refuses when the demo organization already exists.
+    pub async fn generate_demo(&self, opts: &DemoOptions, pw: &DemoPasswords, mut progress: impl FnMut(usize)) -> Result<DemoSummary> {
+        if self.org_by_slug(DEMO_ORG_SLUG).await?.is_some() {
+            return Err(StoreError::Conflict("the demo organization already exists in this database".into()));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+        let org = self.create_org("Riverbend Recovery Community (demo)", DEMO_ORG_SLUG, "America/New_York", true).await?;
+        let who = Who::default();
+        let staff = |email: &str, name: &str, cred: &str, roles: Roles| NewUser {
+            org_id: org.id,
+            email: email.into(),
+            display_name: name.into(),
+            credentials: cred.into(),
+            roles,
+            password_hash: Some(pw.staff_hash.clone()),
+            person_id: None,
+            active: true,
+        };
+        let r = |rs: &[Role]| rs.iter().copied().collect::<Roles>();
+        let admin = self.create_user(&staff("admin@demo", "Dana Admin", "", r(&[Role::Admin])), &who).await?;
+        let sup = self.create_user(&staff("supervisor@demo", "Sam Supervisor", "CPRS, LCSW", r(&[Role::Supervisor])), &who).await?;
+        let s1 = self.create_user(&staff("specialist@demo", "Robin Specialist", "CPRS", r(&[Role::Specialist])), &who).await?;
+        let s2 = self.create_user(&staff("specialist2@demo", "Kai Specialist", "CPS", r(&[Role::Specialist])), &who).await?;
+        let _ = admin;
+        let team = self.create_team(org.id, "Downtown peer team").await?;
+        self.add_team_member(team, sup.id, true).await?;
+        self.add_team_member(team, s1.id, false).await?;
+        self.add_team_member(team, s2.id, false).await?;
+
+        // Extra specialists so large demos have caseloads of about 60 each.
+        let mut specialists = vec![s1.id, s2.id];
+        let rest = opts.people.saturating_sub(opts.main_caseload);
+        let extra = rest.saturating_sub(60).div_ceil(60);
+        let mut other_team = None;
+        for i in 0..extra {
+            let u = self
+                .create_user(&staff(&format!("specialist{}@demo", i + 3), &format!("Specialist {}", i + 3), "CPS", r(&[Role::Specialist])), &who)
+                .await?;
+            let t = match other_team {
+                Some(t) => t,
+                None => {
+                    let t = self.create_team(org.id, "Northside peer team").await?;
+                    other_team = Some(t);
+                    t
+                }
+            };
+            self.add_team_member(t, u.id, false).await?;
+            specialists.push(u.id);
+        }
+
+        let now = self.now_ms();
+        let mut peer_person = 0i64;
+        let mut made = 0usize;
+        let batch = 250;
+        while made < opts.people {
+            let mut tx = self.begin_write().await?;
+            let end = (made + batch).min(opts.people);
+            for i in made..end {
+                let profile = synthetic_profile(&mut rng, opts.as_of);
+                let history = synthetic_history(&mut rng, opts.as_of);
+                let specialist = if i < opts.main_caseload {
+                    s1.id
+                } else {
+                    specialists.get(1 + (i - opts.main_caseload) / 60).copied().unwrap_or(s2.id)
+                };
+                let (stage, since, _) = history.last().copied().unwrap_or((Stage::Outreach, opts.as_of, ""));
+                let last_contact = match rng.gen_range(0..10) {
+                    0 => None,
+                    1..=2 => Some(days_before(opts.as_of, rng.gen_range(15..60))),
+                    _ => Some(days_before(opts.as_of, rng.gen_range(0..14))),
+                }
+                .filter(|d| *d >= history[0].1);
+                let p = NewPerson { org_id: org.id, profile, stage, since, primary_specialist_id: Some(specialist) };
+                let id = insert_person_raw(&mut tx, &p, now, last_contact).await?;
+                let mut prev: Option<Stage> = None;
+                for (st, on, reason) in &history {
+                    sqlx::query(
+                        "INSERT INTO enrollment_events (org_id, person_id, from_stage, to_stage, on_date, reason, actor_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(org.id)
+                    .bind(id)
+                    .bind(prev.map(|s| s.code()))
+                    .bind(st.code())
+                    .bind(on.to_string())
+                    .bind(*reason)
+                    .bind(specialist)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    let (kind, title) = if prev.is_none() { ("joined", "timeline-joined") } else { ("stage", st.code()) };
+                    add_timeline(&mut tx, org.id, id, *on, now, kind, title, if prev.is_none() { st.code() } else { reason }, Some(specialist)).await?;
+                    prev = Some(*st);
+                }
+                append(&mut tx, &NewEntry {
+                    org_id: org.id, ts_ms: now, actor_id: None, action: "person.create".into(), person_id: Some(id),
+                    object_type: "person".into(), object_id: id.to_string(), outcome: "ok".into(), ip: String::new(),
+                    reason: "synthetic demo data".into(),
+                })
+                .await?;
+                if i == 0 {
+                    peer_person = id;
+                }
+                if i % 7 == 3 && i < opts.main_caseload {
+                    // Some people have a second specialist on their care team.
+                    sqlx::query("INSERT INTO care_team (person_id, user_id, role) VALUES ($1, $2, 'backup specialist')")
+                        .bind(id)
+                        .bind(s2.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            made = end;
+            progress(made);
+        }
+        if peer_person != 0 {
+            let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
+            peer.person_id = Some(peer_person);
+            self.create_user(&peer, &who).await?;
+        }
+        Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person })
+    }
+}

@@ -1,0 +1,274 @@
+//! Lantern storage: one implementation over SQLite and PostgreSQL.
+//!
+//! Every query is written once, in the SQL both databases accept (numbered
+//! `$n` parameters, integer flags, text dates, millisecond timestamps), and
+//! runs through sqlx's `Any` driver. Only the DDL differs, so migrations live
+//! in `migrations/sqlite` and `migrations/postgres`.
+//!
+//! Architecture invariants:
+//! - every business operation is one transaction, and its audit row is
+//!   appended inside that same transaction (see `audit`);
+//! - write transactions on SQLite begin IMMEDIATE, so a read-then-write never
+//!   fails on a lock upgrade;
+//! - nothing here knows HTTP or HTML.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod backup;
+pub mod clock;
+pub mod demo;
+mod migrate;
+pub mod people;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use clock::{Clock, FakeClock, SystemClock};
+use lantern_domain::validate::ValidationErrors;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What storage can go wrong with, in terms the web layer maps to HTTP once.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid input: {0}")]
+    Invalid(#[from] ValidationErrors),
+    #[error("{0}")]
+    Refused(String),
+    #[error("database file {path}: {reason}")]
+    Corrupt { path: String, reason: String },
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub enum DbConfig {
+    /// An embedded SQLite database `lantern.db` inside this directory.
+    DataDir(PathBuf),
+    /// A PostgreSQL URL (`postgres://…`).
+    Url(String),
+}
+
+impl DbConfig {
+    pub fn describe(&self) -> String {
+        match self {
+            DbConfig::DataDir(d) => format!("SQLite in {}", d.display()),
+            DbConfig::Url(u) => match url::Url::parse(u) {
+                Ok(mut parsed) => {
+                    let _ = parsed.set_password(None);
+                    format!("PostgreSQL at {parsed}")
+                }
+                Err(_) => "PostgreSQL".to_string(),
+            },
+        }
+    }
+}
+
+/// `application_id` stamped on Lantern's SQLite files ("LNTN"), to refuse foreign files.
+const SQLITE_APP_ID: i64 = 0x4C4E_544E;
+
+/// The store: a connection pool, the clock, and the audit batcher for view rows.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    clock: Arc<dyn Clock>,
+    views: audit::ViewWriter,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+pub struct OpenOptions {
+    pub max_connections: u32,
+    /// Run migrations when the schema is behind (serve and migrate do; read-only tools need not).
+    pub migrate: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { max_connections: 8, migrate: true }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub async fn open(config: &DbConfig, clock: Arc<dyn Clock>, opts: OpenOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (pool, backend) = match config {
+            DbConfig::DataDir(dir) => (open_sqlite(dir, opts.max_connections).await?, Backend::Sqlite),
+            DbConfig::Url(url) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(StoreError::Refused(format!(
+                        "--database-url must start with postgres:// (got {:?}); for SQLite use --data-dir",
+                        url.split(':').next().unwrap_or("")
+                    )));
+                }
+                let opts_any = AnyConnectOptions::from_str(url)?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections.max(2))
+                    .acquire_timeout(std::time::Duration::from_secs(10))
+                    .connect_with(opts_any)
+                    .await?;
+                (pool, Backend::Postgres)
+            }
+        };
+        if opts.migrate {
+            migrate::run(&pool, backend).await?;
+        } else {
+            migrate::check_not_newer(&pool, backend).await?;
+        }
+        let views = audit::ViewWriter::start(pool.clone(), backend);
+        Ok(Store { pool, backend, clock, views })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins a write transaction: IMMEDIATE on SQLite so the write lock is taken up front.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// A cheap query that proves the database answers.
+    pub async fn health(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Waits until every queued view audit row is durable.
+    pub async fn flush_audit(&self) -> Result<()> {
+        self.views.flush().await
+    }
+
+    /// Flushes view rows and closes the pool.
+    pub async fn close(&self) {
+        let _ = self.views.flush().await;
+        self.pool.close().await;
+    }
+}
+
+async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<AnyPool> {
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::Refused(format!("cannot create data directory {}: {e}", dir.display())))?;
+    let path = dir.join("lantern.db");
+    let display = path.display().to_string();
+    let exists = path.exists();
+    if exists {
+        check_sqlite_header(&path)?;
+    }
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let opts = AnyConnectOptions::from_str(&url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections.max(2))
+        .min_connections(1)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = FULL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                conn.execute("PRAGMA secure_delete = ON").await?;
+                Ok(())
+            })
+        })
+        .connect_with(opts)
+        .await
+        .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("cannot be opened as a Lantern database: {e}") })?;
+    let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("is not a readable SQLite database: {e}") })?;
+    let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("is not a readable SQLite database: {e}") })?;
+    if app_id == 0 && tables == 0 {
+        sqlx::query(&format!("PRAGMA application_id = {SQLITE_APP_ID}")).execute(&pool).await?;
+    } else if app_id != SQLITE_APP_ID {
+        pool.close().await;
+        return Err(StoreError::Corrupt {
+            path: display,
+            reason: "is a SQLite database, but not Lantern's; refusing to touch it (point --data-dir at an empty or Lantern directory)".into(),
+        });
+    }
+    let check: String = sqlx::query_scalar("PRAGMA quick_check(1)")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("failed its integrity check: {e}") })?;
+    if check != "ok" {
+        pool.close().await;
+        return Err(StoreError::Corrupt { path: display, reason: format!("failed its integrity check: {check}; restore from a backup (`lantern restore FILE`)") });
+    }
+    Ok(pool)
+}
+
+/// Refuses files that are not SQLite at all before SQLite gets to them.
+fn check_sqlite_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let display = path.display().to_string();
+    let mut f = std::fs::File::open(path).map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("cannot be read: {e}") })?;
+    let mut header = [0u8; 16];
+    let n = f.read(&mut header).map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("cannot be read: {e}") })?;
+    if n == 0 {
+        return Ok(()); // an empty file: SQLite treats it as a new database
+    }
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(StoreError::Corrupt { path: display, reason: "is not a SQLite database (bad header); refusing to start".into() });
+    }
+    Ok(())
+}
+
+/// Helpers to read columns from `AnyRow` with one error type.
+pub(crate) mod row {
+    use sqlx::any::AnyRow;
+    use sqlx::Row;
+
+    pub fn i(r: &AnyRow, c: &str) -> Result<i64, sqlx::Error> {
+        r.try_get::<i64, _>(c)
+    }
+    pub fn oi(r: &AnyRow, c: &str) -> Result<Option<i64>, sqlx::Error> {
+        r.try_get::<Option<i64>, _>(c)
+    }
+    pub fn s(r: &AnyRow, c: &str) -> Result<String, sqlx::Error> {
+        r.try_get::<String, _>(c)
+    }
+    pub fn os(r: &AnyRow, c: &str) -> Result<Option<String>, sqlx::Error> {
+        r.try_get::<Option<String>, _>(c)
+    }
+}

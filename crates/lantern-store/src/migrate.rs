@@ -1,0 +1,81 @@
+//! Embedded migrations, applied at start. Downgrades are refused: a database
+//! written by a newer Lantern is never opened by an older one.
+
+use sqlx::AnyPool;
+
+use crate::{Backend, Result, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+async fn current(pool: &AnyPool) -> Result<i64> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS lantern_schema (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)",
+    )
+    .execute(pool)
+    .await?;
+    let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM lantern_schema").fetch_one(pool).await?;
+    Ok(v.unwrap_or(0))
+}
+
+pub async fn check_not_newer(pool: &AnyPool, _backend: Backend) -> Result<()> {
+    let v = current(pool).await?;
+    if v > latest() {
+        return Err(StoreError::Refused(format!(
+            "this database has schema version {v}, newer than this Lantern knows ({}); upgrade Lantern",
+            latest()
+        )));
+    }
+    Ok(())
+}
+
+pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
+    check_not_newer(pool, backend).await?;
+    for m in MIGRATIONS {
+        let mut tx = match backend {
+            Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => pool.begin().await?,
+        };
+        if backend == Backend::Postgres {
+            // Two app servers starting together must not both migrate.
+            sqlx::query("SELECT pg_advisory_xact_lock(7406)").execute(&mut *tx).await?;
+        }
+        let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM lantern_schema WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if applied.is_some() {
+            tx.rollback().await?;
+            continue;
+        }
+        let sql = match backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO lantern_schema (version, name, applied_ms) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(jiff::Timestamp::now().as_millisecond())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,462 @@
+//! The JSON API, `/api/v1`. Wire types live here only (the domain does not
+//! derive Serialize); the OpenAPI 3.1 document is generated from these types
+//! and the `#[utoipa::path]` annotations, never written by hand.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lantern_domain::enrollment::{self, Stage, TransitionRequest};
+use lantern_domain::person::{parse_profile, ProfileInput};
+use lantern_domain::policy::{decide, decide_person, OrgAction, PersonAction};
+use lantern_domain::validate::{FieldError, ValidationErrors};
+use lantern_domain::Role;
+use lantern_store::people::{CaseloadFilter, CaseloadRow, CaseloadSort, NewPerson, Person, Scope};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::error::{ApiError, AppError};
+use crate::middleware::Ctx;
+use crate::pages::{check_person, parse_id};
+use crate::AppState;
+
+type ApiResult = Result<Response, ApiError>;
+
+/// RFC 9457 problem details.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Present on validation errors: one entry per field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+/// A person's record as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct PersonOut {
+    pub id: i64,
+    pub legal_name: String,
+    pub preferred_name: String,
+    pub pronouns: String,
+    /// ISO date (YYYY-MM-DD).
+    pub date_of_birth: Option<String>,
+    pub languages: Vec<String>,
+    /// Any of phone, text, email, mail, in_person.
+    pub contact_methods: Vec<String>,
+    pub phone: String,
+    pub email: String,
+    pub voicemail_ok: bool,
+    pub contact_times: String,
+    pub safe_contact_notes: String,
+    pub strengths: String,
+    pub cultural_preferences: String,
+    pub what_helps: String,
+    pub what_doesnt_help: String,
+    /// outreach, engaged, active, maintenance, discharged or re_engagement.
+    pub stage: String,
+    pub stage_since: String,
+    pub primary_specialist_id: Option<i64>,
+    pub last_contact_on: Option<String>,
+    /// Optimistic-concurrency version; also sent as the ETag.
+    pub version: i64,
+}
+
+impl PersonOut {
+    fn from(p: &Person) -> PersonOut {
+        let pr = &p.profile;
+        PersonOut {
+            id: p.id,
+            legal_name: pr.legal_name.clone(),
+            preferred_name: pr.preferred_name.clone(),
+            pronouns: pr.pronouns.clone(),
+            date_of_birth: pr.date_of_birth.map(|d| d.to_string()),
+            languages: pr.languages.clone(),
+            contact_methods: pr.contact_methods.iter().map(|m| m.code().to_string()).collect(),
+            phone: pr.phone.clone(),
+            email: pr.email.clone(),
+            voicemail_ok: pr.voicemail_ok,
+            contact_times: pr.contact_times.clone(),
+            safe_contact_notes: pr.safe_contact_notes.clone(),
+            strengths: pr.strengths.clone(),
+            cultural_preferences: pr.cultural_preferences.clone(),
+            what_helps: pr.what_helps.clone(),
+            what_doesnt_help: pr.what_doesnt_help.clone(),
+            stage: p.stage.code().into(),
+            stage_since: p.stage_since.to_string(),
+            primary_specialist_id: p.primary_specialist_id,
+            last_contact_on: p.last_contact_on.map(|d| d.to_string()),
+            version: p.version,
+        }
+    }
+}
+
+/// Fields of a person that can be written. On PATCH, absent fields keep their value.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PersonIn {
+    pub legal_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub pronouns: Option<String>,
+    /// ISO date (YYYY-MM-DD) or empty.
+    pub date_of_birth: Option<String>,
+    pub languages: Option<Vec<String>>,
+    pub contact_methods: Option<Vec<String>>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub voicemail_ok: Option<bool>,
+    pub contact_times: Option<String>,
+    pub safe_contact_notes: Option<String>,
+    pub strengths: Option<String>,
+    pub cultural_preferences: Option<String>,
+    pub what_helps: Option<String>,
+    pub what_doesnt_help: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseloadItem {
+    pub id: i64,
+    /// The name the person goes by.
+    pub name: String,
+    pub legal_name: String,
+    pub pronouns: String,
+    pub stage: String,
+    pub stage_since: String,
+    pub last_contact_on: Option<String>,
+    pub specialist_name: Option<String>,
+}
+
+impl CaseloadItem {
+    fn from(r: &CaseloadRow) -> CaseloadItem {
+        CaseloadItem {
+            id: r.id,
+            name: if r.preferred_name.is_empty() { r.legal_name.clone() } else { r.preferred_name.clone() },
+            legal_name: r.legal_name.clone(),
+            pronouns: r.pronouns.clone(),
+            stage: r.stage.code().into(),
+            stage_since: r.stage_since.to_string(),
+            last_contact_on: r.last_contact_on.map(|d| d.to_string()),
+            specialist_name: r.specialist_name.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseloadPage {
+    pub items: Vec<CaseloadItem>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollmentIn {
+    /// The stage to move to.
+    pub to: String,
+    /// ISO date of the change; today (organization time zone) when absent.
+    pub on: Option<String>,
+    /// Needed for discharge and re-engagement.
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeOut {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub person_id: Option<i64>,
+    pub organization_id: i64,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment and caseloads. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
+    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment),
+    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The generated OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub async fn openapi_json() -> Response {
+    match openapi().to_json() {
+        Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
+        Err(e) => ApiError(AppError::Internal(e.to_string())).into_response(),
+    }
+}
+
+fn json_ok<T: Serialize>(status: StatusCode, v: &T) -> Response {
+    (status, Json(v)).into_response()
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let msg = e.to_string();
+        let field = msg.split('`').nth(1).unwrap_or("body").to_string();
+        ApiError(AppError::Invalid(ValidationErrors(vec![FieldError { field: leak_field(&field), key: "error-body", detail: msg }])))
+    })
+}
+
+/// Field names in errors are `&'static str`; body fields come from a fixed set, so map them.
+fn leak_field(name: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "legal_name", "preferred_name", "pronouns", "date_of_birth", "languages", "contact_methods", "phone", "email", "voicemail_ok",
+        "contact_times", "safe_contact_notes", "strengths", "cultural_preferences", "what_helps", "what_doesnt_help", "to", "on", "reason",
+    ];
+    KNOWN.iter().find(|k| **k == name).copied().unwrap_or("body")
+}
+
+fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+fn with_etag(mut r: Response, version: i64) -> Response {
+    if let Ok(v) = header::HeaderValue::from_str(&etag(version)) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+fn query_pairs(raw: &Option<String>) -> Result<Vec<(String, String)>, ApiError> {
+    match raw.as_deref() {
+        None | Some("") => Ok(vec![]),
+        Some(q) => serde_urlencoded::from_str(q).map_err(|_| ApiError(AppError::BadRequest("the query string could not be read".into()))),
+    }
+}
+
+fn invalid(field: &'static str, detail: &str) -> ApiError {
+    ApiError(AppError::Invalid(ValidationErrors(vec![FieldError::new(field, "error-query", detail)])))
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = MeOut), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn me(ctx: Ctx) -> ApiResult {
+    Ok(json_ok(StatusCode::OK, &MeOut {
+        id: ctx.user.id,
+        email: ctx.user.email.clone(),
+        display_name: ctx.user.display_name.clone(),
+        roles: ctx.user.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        person_id: ctx.user.person_id,
+        organization_id: ctx.user.org_id,
+    }))
+}
+
+async fn list(app: &AppState, ctx: &Ctx, raw: &Option<String>, default_scope: Scope) -> ApiResult {
+    let pairs = query_pairs(raw)?;
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let stage = match get("stage") {
+        None | Some("") => None,
+        Some(s) => Some(Stage::parse(s).ok_or_else(|| invalid("stage", "must be one of outreach, engaged, active, maintenance, discharged, re_engagement"))?),
+    };
+    let sort = CaseloadSort::parse(get("sort").unwrap_or("")).ok_or_else(|| invalid("sort", "must be name, last_contact or stage"))?;
+    let num = |k: &'static str, default: i64, max: i64| -> Result<i64, ApiError> {
+        match get(k) {
+            None | Some("") => Ok(default),
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0 && *n <= max).ok_or_else(|| invalid(k, &format!("must be a whole number from 0 to {max}"))),
+        }
+    };
+    let limit = num("limit", 100, 500)?;
+    let offset = num("offset", 0, 10_000_000)?;
+    let days = match get("not_contacted_days") {
+        None | Some("") => None,
+        Some(_) => Some(num("not_contacted_days", 0, 3650)?),
+    };
+    let today = app.store.today(ctx.org()).await?;
+    let q: String = get("q").unwrap_or("").chars().take(100).collect();
+    let filter = CaseloadFilter {
+        q,
+        stage,
+        not_contacted_since: days.and_then(|d| today.checked_sub(jiff::Span::new().days(d)).ok()),
+        include_discharged: get("include_discharged") == Some("true") || stage == Some(Stage::Discharged),
+        sort,
+        limit: limit.max(1),
+        offset,
+    };
+    let (rows, total) = app.store.caseload(ctx.org(), default_scope, &filter).await?;
+    app.store.record_view(ctx.entry("caseload.view", None, "caseload", "api", "ok", app.store.now_ms())).await;
+    Ok(json_ok(StatusCode::OK, &CaseloadPage { items: rows.iter().map(CaseloadItem::from).collect(), total, limit: filter.limit, offset }))
+}
+
+#[utoipa::path(get, path = "/api/v1/caseload", tag = "people",
+    params(("q" = Option<String>, Query, description = "Name contains"), ("stage" = Option<String>, Query), ("not_contacted_days" = Option<i64>, Query, minimum = 0, maximum = 3650),
+           ("sort" = Option<String>, Query, description = "name, last_contact or stage"), ("include_discharged" = Option<bool>, Query),
+           ("limit" = Option<i64>, Query, minimum = 0, maximum = 500), ("offset" = Option<i64>, Query, minimum = 0, maximum = 10000000)),
+    responses((status = 200, body = CaseloadPage), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> ApiResult {
+    list(&app, &ctx, &raw, Scope::Mine(ctx.user.id)).await
+}
+
+#[utoipa::path(get, path = "/api/v1/people", tag = "people",
+    params(("q" = Option<String>, Query, description = "Name contains"), ("stage" = Option<String>, Query), ("not_contacted_days" = Option<i64>, Query, minimum = 0, maximum = 3650),
+           ("sort" = Option<String>, Query, description = "name, last_contact or stage"), ("include_discharged" = Option<bool>, Query),
+           ("limit" = Option<i64>, Query, minimum = 0, maximum = 500), ("offset" = Option<i64>, Query, minimum = 0, maximum = 10000000)),
+    responses((status = 200, description = "Everyone the caller may see: admins the organization, supervisors their team, specialists their caseload", body = CaseloadPage),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 400, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_people(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> ApiResult {
+    let scope = if decide(&ctx.actor, OrgAction::ViewAllPeople).is_allowed() {
+        Scope::Org
+    } else if decide(&ctx.actor, OrgAction::ViewTeamCaseloads).is_allowed() {
+        Scope::Team(ctx.user.id)
+    } else {
+        Scope::Mine(ctx.user.id)
+    };
+    list(&app, &ctx, &raw, scope).await
+}
+
+fn merge(base: ProfileInput, p: PersonIn) -> ProfileInput {
+    ProfileInput {
+        legal_name: p.legal_name.unwrap_or(base.legal_name),
+        preferred_name: p.preferred_name.unwrap_or(base.preferred_name),
+        pronouns: p.pronouns.unwrap_or(base.pronouns),
+        date_of_birth: p.date_of_birth.unwrap_or(base.date_of_birth),
+        languages: p.languages.map(|l| l.join(",")).unwrap_or(base.languages),
+        contact_methods: p.contact_methods.unwrap_or(base.contact_methods),
+        phone: p.phone.unwrap_or(base.phone),
+        email: p.email.unwrap_or(base.email),
+        voicemail_ok: p.voicemail_ok.unwrap_or(base.voicemail_ok),
+        contact_times: p.contact_times.unwrap_or(base.contact_times),
+        safe_contact_notes: p.safe_contact_notes.unwrap_or(base.safe_contact_notes),
+        strengths: p.strengths.unwrap_or(base.strengths),
+        cultural_preferences: p.cultural_preferences.unwrap_or(base.cultural_preferences),
+        what_helps: p.what_helps.unwrap_or(base.what_helps),
+        what_doesnt_help: p.what_doesnt_help.unwrap_or(base.what_doesnt_help),
+    }
+}
+
+fn input_of(p: &Person) -> ProfileInput {
+    let pr = &p.profile;
+    ProfileInput {
+        legal_name: pr.legal_name.clone(),
+        preferred_name: pr.preferred_name.clone(),
+        pronouns: pr.pronouns.clone(),
+        date_of_birth: pr.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+        languages: pr.languages.join(","),
+        contact_methods: pr.contact_methods.iter().map(|m| m.code().to_string()).collect(),
+        phone: pr.phone.clone(),
+        email: pr.email.clone(),
+        voicemail_ok: pr.voicemail_ok,
+        contact_times: pr.contact_times.clone(),
+        safe_contact_notes: pr.safe_contact_notes.clone(),
+        strengths: pr.strengths.clone(),
+        cultural_preferences: pr.cultural_preferences.clone(),
+        what_helps: pr.what_helps.clone(),
+        what_doesnt_help: pr.what_doesnt_help.clone(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = PersonIn,
+    responses((status = 201, body = PersonOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> ApiResult {
+    if !decide(&ctx.actor, OrgAction::CreatePerson).is_allowed() {
+        return Err(ApiError(AppError::Forbidden));
+    }
+    let input: PersonIn = parse_body(&body)?;
+    let today = app.store.today(ctx.org()).await?;
+    let profile = parse_profile(&merge(ProfileInput::default(), input), today).map_err(AppError::Invalid)?;
+    let primary = ctx.user.roles.has(Role::Specialist).then_some(ctx.user.id);
+    let id = app.store.create_person(&NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary }, &ctx.who()).await?;
+    let p = app.store.person(ctx.org(), id).await?;
+    let mut r = with_etag(json_ok(StatusCode::CREATED, &PersonOut::from(&p)), p.version);
+    if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/people/{id}")) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = PersonOut, headers(("ETag" = String))), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> ApiResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::View).await?;
+    app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
+    let p = app.store.person(ctx.org(), id).await?;
+    Ok(with_etag(json_ok(StatusCode::OK, &PersonOut::from(&p)), p.version))
+}
+
+#[utoipa::path(patch, path = "/api/v1/people/{id}", tag = "people", params(("id" = i64, Path, minimum = 1), ("If-Match" = String, Header, description = "The ETag from the last read")),
+    request_body = PersonIn,
+    responses((status = 200, body = PersonOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 400, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::EditProfile).await?;
+    let input: PersonIn = parse_body(&body)?;
+    let Some(if_match) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError(AppError::PreconditionRequired("send If-Match with the ETag from your last read, so nobody's changes are overwritten".into())));
+    };
+    let current = app.store.person(ctx.org(), id).await?;
+    let expected = if_match.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('v').parse::<i64>().ok();
+    if expected != Some(current.version) {
+        return Err(ApiError(AppError::PreconditionFailed(format!("the record changed since you read it (now {})", etag(current.version)))));
+    }
+    let today = app.store.today(ctx.org()).await?;
+    let profile = parse_profile(&merge(input_of(&current), input), today).map_err(AppError::Invalid)?;
+    match app.store.update_profile(ctx.org(), id, &profile, current.version, &ctx.who()).await {
+        Ok(_) => {}
+        Err(lantern_store::StoreError::Conflict(m)) => return Err(ApiError(AppError::PreconditionFailed(m))),
+        Err(e) => return Err(e.into()),
+    }
+    let p = app.store.person(ctx.org(), id).await?;
+    Ok(with_etag(json_ok(StatusCode::OK, &PersonOut::from(&p)), p.version))
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{id}/enrollment", tag = "people", params(("id" = i64, Path, minimum = 1)), request_body = EnrollmentIn,
+    responses((status = 200, body = PersonOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 400, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: Bytes) -> ApiResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::ChangeEnrollment).await?;
+    let input: EnrollmentIn = parse_body(&body)?;
+    let p = app.store.person(ctx.org(), id).await?;
+    let today = app.store.today(ctx.org()).await?;
+    let to = Stage::parse(&input.to).ok_or_else(|| invalid("to", "must be one of outreach, engaged, active, maintenance, discharged, re_engagement"))?;
+    let on = match input.on.as_deref() {
+        None | Some("") => today,
+        Some(s) => s.parse().map_err(|_| invalid("on", "must be a date like 2026-03-01"))?,
+    };
+    let t = enrollment::transition(p.stage, p.stage_since, TransitionRequest { to, on, reason: input.reason.unwrap_or_default() }, today)
+        .map_err(|e| ApiError(AppError::Invalid(ValidationErrors(vec![FieldError::new(e.field(), "error-enrollment", e.to_string())]))))?;
+    app.store.change_enrollment(ctx.org(), id, &t, &ctx.who()).await?;
+    let p = app.store.person(ctx.org(), id).await?;
+    let _ = decide_person;
+    Ok(with_etag(json_ok(StatusCode::OK, &PersonOut::from(&p)), p.version))
+}

@@ -1,0 +1,168 @@
+//! Sign-in, sessions, API tokens and CSRF.
+//!
+//! - Passwords: argon2id, OWASP minimum parameters (m = 19 MiB, t = 2, p = 1)
+//!   in release builds; at most two hashes run at once (a semaphore), so a
+//!   flood of sign-ins queues instead of exhausting memory.
+//! - Sessions live in the database (so several app servers can share them),
+//!   keyed by the SHA-256 of a 256-bit random cookie value; 15-minute idle and
+//!   12-hour absolute limits are enforced on the server.
+//! - CSRF: every form carries the session's synchronizer token, and requests a
+//!   browser marks `Sec-Fetch-Site: cross-site` are refused outright.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+/// Argon2 cost. Tests may use `cheap()`; `serve` always uses `standard()`.
+#[derive(Debug, Clone, Copy)]
+pub struct HashCost {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+impl HashCost {
+    /// OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
+    pub const fn standard() -> HashCost {
+        HashCost { m_kib: 19 * 1024, t: 2, p: 1 }
+    }
+    /// For tests only: fast, still argon2id.
+    pub const fn cheap() -> HashCost {
+        HashCost { m_kib: 256, t: 1, p: 1 }
+    }
+}
+
+/// Hashes and verifies passwords, two at a time at most.
+#[derive(Clone)]
+pub struct Hasher {
+    cost: HashCost,
+    permits: Arc<Semaphore>,
+    /// A hash to verify against when the account does not exist, so timing
+    /// does not reveal which e-mail addresses have accounts.
+    dummy: Arc<String>,
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hasher").field("cost", &self.cost).finish()
+    }
+}
+
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+pub const PASSWORD_MIN: usize = 12;
+pub const PASSWORD_MAX: usize = 256;
+
+fn argon(cost: HashCost) -> Argon2<'static> {
+    let params = Params::new(cost.m_kib, cost.t, cost.p, Some(32)).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_sync(cost: HashCost, password: &str) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    argon(cost).hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+impl Hasher {
+    pub fn new(cost: HashCost) -> Hasher {
+        let dummy = hash_sync(cost, "lantern-dummy-password-for-timing").unwrap_or_default();
+        Hasher { cost, permits: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)), dummy: Arc::new(dummy) }
+    }
+
+    pub fn cost(&self) -> HashCost {
+        self.cost
+    }
+
+    /// Synchronous hash for the CLI (no runtime needed).
+    pub fn hash_blocking(&self, password: &str) -> Result<String, String> {
+        hash_sync(self.cost, password)
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let cost = self.cost;
+        let pw = password.to_string();
+        tokio::task::spawn_blocking(move || hash_sync(cost, &pw)).await.map_err(|e| e.to_string())?
+    }
+
+    /// Verifies `password` against `stored` (or the dummy hash when None).
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else { return false };
+        let real = stored.is_some();
+        let stored = stored.map(str::to_string).unwrap_or_else(|| self.dummy.as_str().to_string());
+        let pw = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&stored) {
+            // Parameters come from the stored PHC string, so old hashes still verify.
+            Ok(parsed) => Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok(),
+            Err(_) => false,
+        })
+        .await
+        .unwrap_or(false);
+        ok && real
+    }
+}
+
+/// A new random secret (256 bits), URL-safe.
+pub fn new_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// How secrets are stored: SHA-256, hex. (They are random, so no salt is needed.)
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// API tokens carry a recognizable prefix so leaked ones can be found by scanners.
+pub fn new_api_token() -> String {
+    format!("lnt_{}", new_secret())
+}
+
+/// Constant-time comparison for CSRF tokens.
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Session limits.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle_ms: i64,
+    pub absolute_ms: i64,
+    /// Refresh `last_seen` at most this often (a write per request would be wasteful).
+    pub touch_every_ms: i64,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits { idle_ms: 15 * 60 * 1000, absolute_ms: 12 * 60 * 60 * 1000, touch_every_ms: 60 * 1000 }
+    }
+}
+
+/// Password rules (NIST 800-63B): length, not composition; a small blocklist.
+pub fn check_new_password(pw: &str, email: &str) -> Result<(), &'static str> {
+    let n = pw.chars().count();
+    if n < PASSWORD_MIN {
+        return Err("error-password-short");
+    }
+    if n > PASSWORD_MAX {
+        return Err("error-password-long");
+    }
+    let lower = pw.to_lowercase();
+    const COMMON: &[&str] = &["password", "123456", "qwerty", "letmein", "lantern", "welcome", "iloveyou", "recovery"];
+    let local = email.split('@').next().unwrap_or("").to_lowercase();
+    if COMMON.iter().any(|c| lower.contains(c) && lower.len() < c.len() + 6) || (!local.is_empty() && lower.contains(&local) && local.len() > 3) {
+        return Err("error-password-common");
+    }
+    Ok(())
+}

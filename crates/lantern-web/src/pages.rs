@@ -1,0 +1,790 @@
+//! Page handlers (server-rendered HTML; every page works without JavaScript).
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use lantern_domain::enrollment::{self, EnrollmentError, Stage, TransitionRequest};
+use lantern_domain::person::{parse_profile, ContactMethod, ProfileInput};
+use lantern_domain::policy::{decide, decide_person, Decision, OrgAction, PersonAction};
+use lantern_domain::{Role, Roles};
+use lantern_store::people::{CaseloadFilter, CaseloadSort, Scope};
+use lantern_store::users::{NewUser, User};
+use serde::Deserialize;
+
+use crate::auth::{check_new_password, new_secret, secret_hash, same};
+use crate::error::AppError;
+use crate::middleware::{client_ip, cookie, form_field, urlencode, Ctx, MaybeCtx};
+use crate::views::*;
+use crate::AppState;
+
+type PageResult = Result<Response, AppError>;
+
+fn html<T: Template>(t: T) -> PageResult {
+    Ok(Html(t.render()?).into_response())
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Parses a numeric id from the path; anything else is simply not found.
+pub(crate) fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(AppError::NotFound)
+}
+
+fn query_pairs(raw: &Option<String>) -> Vec<(String, String)> {
+    raw.as_deref().and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok()).unwrap_or_default()
+}
+
+fn q<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+pub async fn healthz(State(app): State<AppState>) -> Response {
+    match app.store.health().await {
+        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok","database":"ok"}"#).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"error","database":"unavailable"}"#).into_response()
+        }
+    }
+}
+
+pub async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/app.css")).into_response()
+}
+
+pub async fn script() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../static/app.js")).into_response()
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Where each kind of user starts.
+fn home_path(user: &User) -> &'static str {
+    if user.roles.has(Role::Specialist) || user.roles.has(Role::Supervisor) || user.roles.has(Role::Admin) {
+        if user.roles.has(Role::Admin) && !user.roles.has(Role::Specialist) && !user.roles.has(Role::Supervisor) {
+            "/admin/users"
+        } else {
+            "/caseload"
+        }
+    } else if user.person_id.is_some() {
+        "/me"
+    } else {
+        "/account"
+    }
+}
+
+pub async fn home(ctx: Ctx) -> Response {
+    see_other(home_path(&ctx.user))
+}
+
+// ----- sign-in ---------------------------------------------------------------
+
+fn login_cookie_header(app: &AppState, value: &str) -> String {
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    format!("{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}", app.config.login_cookie())
+}
+
+fn safe_next(next: &str) -> String {
+    // Only same-site paths: no scheme, no host, no protocol-relative URLs.
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/login") {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn render_login(app: &AppState, email: &str, next: &str, message: String, status: StatusCode) -> PageResult {
+    let token = new_secret();
+    let page = LoginPage { c: Chrome::new(app, None, "login-title", ""), email: email.into(), next: next.into(), login_csrf: token.clone(), message };
+    let mut resp = (status, Html(page.render()?)).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&login_cookie_header(app, &token)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+pub async fn login_form(State(app): State<AppState>, MaybeCtx(ctx): MaybeCtx, RawQuery(raw): RawQuery) -> PageResult {
+    if let Some(ctx) = ctx {
+        return Ok(see_other(home_path(&ctx.user)));
+    }
+    let pairs = query_pairs(&raw);
+    let message = if q(&pairs, "expired") == "1" {
+        app.t.get("login-expired")
+    } else if q(&pairs, "bye") == "1" {
+        app.t.get("login-signed-out")
+    } else {
+        String::new()
+    };
+    render_login(&app, "", &safe_next(q(&pairs, "next")), message, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_submit(State(app): State<AppState>, req: axum::extract::Request) -> PageResult {
+    let ip = client_ip(req.headers(), req.extensions(), app.config.trust_proxy);
+    let headers = req.headers().clone();
+    let body = axum::body::to_bytes(req.into_body(), 64 * 1024).await.map_err(|_| AppError::BadRequest("the form is too large".into()))?;
+    let form: LoginForm = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("the sign-in form could not be read".into()))?;
+    let next = safe_next(&form.next);
+    // Double-submit check: the hidden field must match the cookie set with the form.
+    let cookie_token = cookie(&headers, app.config.login_cookie()).unwrap_or("");
+    if cookie_token.is_empty() || !same(cookie_token, &form.csrf) {
+        let mut r = render_login(&app, &form.email, &next, app.t.get("error-400-title"), StatusCode::FORBIDDEN)?;
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return Ok(r);
+    }
+    if !app.store.throttle_hit(&format!("ip:{ip}"), app.config.ip_attempts_per_minute, 60_000).await? {
+        return render_login(&app, &form.email, &next, app.t.get("login-wait"), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let email = form.email.trim().to_lowercase();
+    let password: String = form.password.chars().take(crate::auth::PASSWORD_MAX).collect();
+    let user = app.store.user_by_email(&email).await?;
+    let now = app.store.now_ms();
+    if let Some(u) = &user {
+        if u.locked_until_ms > now {
+            return render_login(&app, &form.email, &next, app.t.get("login-wait"), StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    let stored = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.as_deref());
+    let ok = app.hasher.verify(&password, stored).await;
+    let user = match (ok, user) {
+        (true, Some(u)) if u.active => u,
+        (_, Some(u)) => {
+            app.store.record_login_failure(&u, &ip).await?;
+            return render_login(&app, &form.email, &next, app.t.get("login-failed"), StatusCode::OK);
+        }
+        _ => return render_login(&app, &form.email, &next, app.t.get("login-failed"), StatusCode::OK),
+    };
+    let token = new_secret();
+    let csrf = new_secret();
+    app.store.create_session(&user, &secret_hash(&token), &csrf, &ip).await?;
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    let session_cookie = format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", app.config.session_cookie());
+    let clear_login = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}", app.config.login_cookie());
+    let to = if next.is_empty() { home_path(&user).to_string() } else { next };
+    let mut resp = see_other(&to);
+    for c in [session_cookie, clear_login] {
+        if let Ok(v) = header::HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(resp)
+}
+
+pub async fn logout(State(app): State<AppState>, ctx: Ctx) -> PageResult {
+    if let Some(h) = &ctx.session_hash {
+        app.store.end_session(h, Some(&ctx.user), "signed out", &ctx.ip).await?;
+    }
+    let secure = if app.config.secure_cookies { "; Secure" } else { "" };
+    let mut resp = see_other("/login?bye=1");
+    if let Ok(v) = header::HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", app.config.session_cookie())) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp.headers_mut().insert("clear-site-data", header::HeaderValue::from_static("\"cache\", \"storage\""));
+    Ok(resp)
+}
+
+// ----- caseload --------------------------------------------------------------
+
+fn opt(value: &str, label: String, selected: bool) -> SelectOption {
+    SelectOption { value: value.into(), label, selected }
+}
+
+pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> PageResult {
+    let pairs = query_pairs(&raw);
+    let t = &app.t;
+    let roles = ctx.user.roles;
+    let mut scopes = Vec::new();
+    if decide(&ctx.actor, OrgAction::ViewOwnCaseload).is_allowed() {
+        scopes.push("mine");
+    }
+    if decide(&ctx.actor, OrgAction::ViewTeamCaseloads).is_allowed() {
+        scopes.push("team");
+    }
+    if decide(&ctx.actor, OrgAction::ViewAllPeople).is_allowed() {
+        scopes.push("org");
+    }
+    let wanted = q(&pairs, "scope");
+    let scope_code = if scopes.contains(&wanted) { wanted } else { scopes.first().copied().ok_or(AppError::Forbidden)? };
+    let scope = match scope_code {
+        "team" => Scope::Team(ctx.user.id),
+        "org" => Scope::Org,
+        _ => Scope::Mine(ctx.user.id),
+    };
+    let org = app.store.org(ctx.org()).await?;
+    let today = lantern_store::people::today_in(&org.time_zone, app.store.now_ms());
+    let stage = Stage::parse(q(&pairs, "stage"));
+    let days: Option<i64> = q(&pairs, "not_contacted").parse().ok().filter(|d| [7, 14, 30, 60, 90].contains(d));
+    let sort = CaseloadSort::parse(q(&pairs, "sort")).unwrap_or_default();
+    let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 100_000).unwrap_or(1);
+    let per_page = 100;
+    let filter = CaseloadFilter {
+        q: q(&pairs, "q").chars().take(100).collect(),
+        stage,
+        not_contacted_since: days.and_then(|d| today.checked_sub(jiff::Span::new().days(d)).ok()),
+        include_discharged: q(&pairs, "discharged") == "1" || stage == Some(Stage::Discharged),
+        sort,
+        limit: per_page,
+        offset: (page - 1) * per_page,
+    };
+    let (rows, total) = app.store.caseload(ctx.org(), scope, &filter).await?;
+    app.store.record_view(ctx.entry("caseload.view", None, "caseload", scope_code, "ok", app.store.now_ms())).await;
+    let link = |p: i64| {
+        let mut kv: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
+        kv.push(("page".into(), p.to_string()));
+        format!("/caseload?{}", serde_urlencoded::to_string(&kv).unwrap_or_default())
+    };
+    let shown = rows.len() as i64;
+    let views = rows.iter().map(|r| CaseloadView::from_row(r, t, today, org.contact_cadence_days)).collect();
+    let mut stages = vec![opt("", t.get("caseload-any-stage"), stage.is_none())];
+    stages.extend(Stage::ALL.iter().map(|s| opt(s.code(), t.get(&format!("stage-{}", s.code())), stage == Some(*s))));
+    let mut nc = vec![opt("", t.get("caseload-any-time"), days.is_none())];
+    nc.extend([7i64, 14, 30, 60, 90].iter().map(|d| opt(&d.to_string(), t.get_with("caseload-days", &[("days", (*d).into())]), days == Some(*d))));
+    let sorts = [CaseloadSort::Name, CaseloadSort::LastContact, CaseloadSort::Stage]
+        .iter()
+        .map(|s| opt(s.code(), t.get(&format!("sort-{}", s.code())), *s == sort))
+        .collect();
+    let scope_opts = scopes.iter().map(|s| opt(s, t.get(&format!("caseload-scope-{s}")), *s == scope_code)).collect();
+    let heading = t.get(&format!("caseload-heading-{scope_code}"));
+    let _ = roles;
+    html(CaseloadPage {
+        c: Chrome::new(&app, Some(&ctx), "caseload-title", "caseload").titled(heading.clone()),
+        heading,
+        rows: views,
+        showing: t.get_with("caseload-showing", &[("shown", shown.into()), ("total", total.into())]),
+        q: filter.q.clone(),
+        stages,
+        not_contacted: nc,
+        sorts,
+        scopes: scope_opts,
+        include_discharged: filter.include_discharged,
+        show_specialist: scope_code != "mine",
+        prev_link: (page > 1).then(|| link(page - 1)),
+        next_link: (page * per_page < total).then(|| link(page + 1)),
+    })
+}
+
+// ----- a person --------------------------------------------------------------
+
+/// Loads the facts, asks the policy, and audits a refusal. Returns the decision.
+pub(crate) async fn check_person(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction) -> Result<(), AppError> {
+    let facts = app.store.person_facts(&ctx.actor, person_id).await?;
+    match decide_person(&ctx.actor, action, &facts) {
+        Decision::Allow => Ok(()),
+        d => {
+            let e = ctx.entry(&format!("person.{}", action_name(action)), Some(person_id), "person", &person_id.to_string(), "denied", app.store.now_ms());
+            // A refusal about a person in another organization is recorded in the caller's chain, without the foreign id.
+            let e = if facts.org_id.is_none() { lantern_store::audit::NewEntry { person_id: None, ..e } } else { e };
+            app.store.record_event(e).await?;
+            Err(if d == Decision::Forbidden { AppError::Forbidden } else { AppError::NotFound })
+        }
+    }
+}
+
+fn action_name(a: PersonAction) -> &'static str {
+    match a {
+        PersonAction::View => "view",
+        PersonAction::EditProfile => "update",
+        PersonAction::ChangeEnrollment => "enrollment",
+        PersonAction::ViewAccessLog => "access_log",
+    }
+}
+
+fn method_names(t: &crate::i18n::Catalog, methods: &[ContactMethod]) -> String {
+    if methods.is_empty() {
+        return "—".into();
+    }
+    methods.iter().map(|m| t.get(&format!("method-{}", m.code()))).collect::<Vec<_>>().join(", ")
+}
+
+const TIMELINE_PAGE: i64 = 50;
+
+async fn render_person(app: &AppState, ctx: &Ctx, id: i64, errors: FormErrors, reason: String, on: String, notice: String, page: i64, status: StatusCode) -> PageResult {
+    let p = app.store.person(ctx.org(), id).await?;
+    let today = app.store.today(ctx.org()).await?;
+    let t = &app.t;
+    let timeline_items = app.store.timeline(ctx.org(), id, TIMELINE_PAGE + 1, (page - 1) * TIMELINE_PAGE).await?;
+    let more = timeline_items.len() as i64 > TIMELINE_PAGE;
+    let timeline = timeline_items.iter().take(TIMELINE_PAGE as usize).map(|i| TimelineView::from_item(i, t)).collect();
+    let can_edit = decide_person(&ctx.actor, PersonAction::EditProfile, &app.store.person_facts(&ctx.actor, id).await?).is_allowed();
+    let next_stages = p.stage.next_stages().iter().map(|s| opt(s.code(), t.get(&format!("stage-{}", s.code())), false)).collect();
+    let name = p.profile.display_name().to_string();
+    let page_html = PersonPage {
+        c: Chrome::new(app, Some(ctx), "person-title", "caseload").titled(name.clone()),
+        languages: if p.profile.languages.is_empty() { "—".into() } else { p.profile.languages.join(", ") },
+        methods: method_names(t, &p.profile.contact_methods),
+        stage: t.get(&format!("stage-{}", p.stage.code())),
+        name,
+        p,
+        timeline,
+        can_edit,
+        next_stages,
+        today: today.to_string(),
+        errors,
+        reason,
+        on: if on.is_empty() { today.to_string() } else { on },
+        notice,
+        more_link: more.then(|| format!("/people/{id}?page={}", page + 1)),
+    }
+    .render()?;
+    Ok((status, Html(page_html)).into_response())
+}
+
+pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(rq): RawQuery) -> PageResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::View).await?;
+    app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
+    let pairs = query_pairs(&rq);
+    let notice = match q(&pairs, "saved") {
+        "1" => app.t.get("person-saved"),
+        "stage" => app.t.get("person-stage-saved"),
+        _ => String::new(),
+    };
+    let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
+    render_person(&app, &ctx, id, FormErrors::default(), String::new(), String::new(), notice, page, StatusCode::OK).await
+}
+
+pub async fn person_access(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::ViewAccessLog).await?;
+    app.store.record_view(ctx.entry("person.access_log", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
+    let p = app.store.person(ctx.org(), id).await?;
+    let org = app.store.org(ctx.org()).await?;
+    let rows = app.store.access_log(ctx.org(), id, 200).await?;
+    html(AccessPage {
+        c: Chrome::new(&app, Some(&ctx), "access-title", "caseload"),
+        name: p.profile.display_name().to_string(),
+        rows: rows.iter().map(|r| AccessView::from_row(r, &app.t, &org.time_zone)).collect(),
+        back: format!("/people/{id}"),
+    })
+}
+
+fn method_options(t: &crate::i18n::Catalog, chosen: &[String]) -> Vec<SelectOption> {
+    ContactMethod::ALL.iter().map(|m| opt(m.code(), t.get(&format!("method-{}", m.code())), chosen.iter().any(|c| c == m.code()))).collect()
+}
+
+/// Reads the person form including the repeated `contact_methods` checkboxes.
+fn read_person_form(body: &[u8]) -> Result<(PersonForm, Vec<String>), AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
+    let methods = pairs.iter().filter(|(k, _)| k == "contact_methods").map(|(_, v)| v.clone()).collect();
+    let single: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "contact_methods" && k != "csrf").collect();
+    let form: PersonForm = serde_urlencoded::from_str(&serde_urlencoded::to_string(&single).unwrap_or_default())
+        .map_err(|e| AppError::BadRequest(format!("the form could not be read: {e}")))?;
+    Ok((form, methods))
+}
+
+fn to_input(f: &PersonForm, methods: &[String]) -> ProfileInput {
+    ProfileInput {
+        legal_name: f.legal_name.clone(),
+        preferred_name: f.preferred_name.clone(),
+        pronouns: f.pronouns.clone(),
+        date_of_birth: f.date_of_birth.clone(),
+        languages: f.languages.clone(),
+        contact_methods: methods.to_vec(),
+        phone: f.phone.clone(),
+        email: f.email.clone(),
+        voicemail_ok: f.voicemail_ok.is_some(),
+        contact_times: f.contact_times.clone(),
+        safe_contact_notes: f.safe_contact_notes.clone(),
+        strengths: f.strengths.clone(),
+        cultural_preferences: f.cultural_preferences.clone(),
+        what_helps: f.what_helps.clone(),
+        what_doesnt_help: f.what_doesnt_help.clone(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn person_form_page(app: &AppState, ctx: &Ctx, action: String, heading_key: &str, f: PersonForm, methods: &[String], errors: FormErrors, cancel: String, conflict: bool) -> PageResult {
+    let status = if errors.is_empty() && !conflict { StatusCode::OK } else if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = PersonFormPage {
+        c: Chrome::new(app, Some(ctx), heading_key, "caseload"),
+        action,
+        heading: app.t.get(heading_key),
+        f,
+        methods: method_options(&app.t, methods),
+        errors,
+        cancel,
+        conflict,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn new_person_form(State(app): State<AppState>, ctx: Ctx) -> PageResult {
+    if !decide(&ctx.actor, OrgAction::CreatePerson).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    person_form_page(&app, &ctx, "/people".into(), "new-person-title", PersonForm::default(), &[], FormErrors::default(), "/caseload".into(), false)
+}
+
+pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> PageResult {
+    if !decide(&ctx.actor, OrgAction::CreatePerson).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    let (form, methods) = read_person_form(&body)?;
+    let today = app.store.today(ctx.org()).await?;
+    match parse_profile(&to_input(&form, &methods), today) {
+        Err(v) => {
+            let errors = FormErrors::from_validation(&app.t, &v);
+            person_form_page(&app, &ctx, "/people".into(), "new-person-title", form, &methods, errors, "/caseload".into(), false)
+        }
+        Ok(profile) => {
+            let primary = ctx.user.roles.has(Role::Specialist).then_some(ctx.user.id);
+            let np = lantern_store::people::NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary };
+            let id = app.store.create_person(&np, &ctx.who()).await?;
+            Ok(see_other(&format!("/people/{id}?saved=1")))
+        }
+    }
+}
+
+fn form_from_person(p: &lantern_store::people::Person) -> (PersonForm, Vec<String>) {
+    let pr = &p.profile;
+    (
+        PersonForm {
+            legal_name: pr.legal_name.clone(),
+            preferred_name: pr.preferred_name.clone(),
+            pronouns: pr.pronouns.clone(),
+            date_of_birth: pr.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+            languages: pr.languages.join(", "),
+            phone: pr.phone.clone(),
+            email: pr.email.clone(),
+            voicemail_ok: pr.voicemail_ok.then(|| "1".to_string()),
+            contact_times: pr.contact_times.clone(),
+            safe_contact_notes: pr.safe_contact_notes.clone(),
+            strengths: pr.strengths.clone(),
+            cultural_preferences: pr.cultural_preferences.clone(),
+            what_helps: pr.what_helps.clone(),
+            what_doesnt_help: pr.what_doesnt_help.clone(),
+            version: p.version,
+        },
+        pr.contact_methods.iter().map(|m| m.code().to_string()).collect(),
+    )
+}
+
+pub async fn edit_person_form(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::EditProfile).await?;
+    app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
+    let p = app.store.person(ctx.org(), id).await?;
+    let (form, methods) = form_from_person(&p);
+    person_form_page(&app, &ctx, format!("/people/{id}/edit"), "edit-person-title", form, &methods, FormErrors::default(), format!("/people/{id}"), false)
+}
+
+pub async fn edit_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: axum::body::Bytes) -> PageResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::EditProfile).await?;
+    let (form, methods) = read_person_form(&body)?;
+    let today = app.store.today(ctx.org()).await?;
+    let action = format!("/people/{id}/edit");
+    match parse_profile(&to_input(&form, &methods), today) {
+        Err(v) => {
+            let errors = FormErrors::from_validation(&app.t, &v);
+            person_form_page(&app, &ctx, action, "edit-person-title", form, &methods, errors, format!("/people/{id}"), false)
+        }
+        Ok(profile) => match app.store.update_profile(ctx.org(), id, &profile, form.version, &ctx.who()).await {
+            Ok(_) => Ok(see_other(&format!("/people/{id}?saved=1"))),
+            Err(lantern_store::StoreError::Conflict(_)) => {
+                // Keep the user's text; give them the current version to save over deliberately.
+                let current = app.store.person(ctx.org(), id).await?;
+                let mut f = form;
+                f.version = current.version;
+                person_form_page(&app, &ctx, action, "edit-person-title", f, &methods, FormErrors::default(), format!("/people/{id}"), true)
+            }
+            Err(e) => Err(e.into()),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EnrollmentForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    from: String,
+}
+
+pub(crate) fn enrollment_error_key(e: &EnrollmentError) -> &'static str {
+    match e {
+        EnrollmentError::NotAllowed { .. } => "error-enroll-not-allowed",
+        EnrollmentError::InFuture { .. } => "error-enroll-future",
+        EnrollmentError::BeforeLast { .. } => "error-enroll-before",
+        EnrollmentError::ReasonRequired => "error-enroll-reason",
+        EnrollmentError::ReasonTooLong => "error-enroll-reason-long",
+    }
+}
+
+pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, Form(f): Form<EnrollmentForm>) -> PageResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::ChangeEnrollment).await?;
+    let p = app.store.person(ctx.org(), id).await?;
+    let today = app.store.today(ctx.org()).await?;
+    let mut errors = FormErrors::default();
+    if !f.from.is_empty() && f.from != p.stage.code() {
+        errors.0.insert("to".into(), app.t.get("error-enroll-stale"));
+    }
+    let to = Stage::parse(&f.to);
+    let on = f.on.trim().parse::<jiff::civil::Date>();
+    if to.is_none() {
+        errors.0.entry("to".into()).or_insert_with(|| app.t.get("error-choice"));
+    }
+    if on.is_err() {
+        errors.0.insert("on".into(), app.t.get("error-date-format"));
+    }
+    if let (true, Some(to), Ok(on)) = (errors.is_empty(), to, on) {
+        match enrollment::transition(p.stage, p.stage_since, TransitionRequest { to, on, reason: f.reason.clone() }, today) {
+            Ok(t) => {
+                app.store.change_enrollment(ctx.org(), id, &t, &ctx.who()).await?;
+                return Ok(see_other(&format!("/people/{id}?saved=stage")));
+            }
+            Err(e) => {
+                errors.0.insert(e.field().into(), app.t.get(enrollment_error_key(&e)));
+            }
+        }
+    }
+    render_person(&app, &ctx, id, errors, f.reason, f.on, String::new(), 1, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+// ----- account ---------------------------------------------------------------
+
+fn roles_text(t: &crate::i18n::Catalog, roles: Roles) -> String {
+    roles.iter().map(|r| t.get(&format!("role-{}", r.as_str()))).collect::<Vec<_>>().join(", ")
+}
+
+fn account_page(app: &AppState, ctx: &Ctx, errors: FormErrors, notice: String) -> PageResult {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = AccountPage { c: Chrome::new(app, Some(ctx), "account-title", "account"), roles: roles_text(&app.t, ctx.user.roles), user: ctx.user.clone(), errors, notice };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn account(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> PageResult {
+    let notice = if q(&query_pairs(&raw), "saved") == "1" { app.t.get("account-password-saved") } else { String::new() };
+    account_page(&app, &ctx, FormErrors::default(), notice)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+}
+
+pub async fn change_password(State(app): State<AppState>, ctx: Ctx, Form(f): Form<PasswordForm>) -> PageResult {
+    let mut errors = FormErrors::default();
+    if !app.hasher.verify(&f.current, ctx.user.password_hash.as_deref()).await {
+        errors.0.insert("current".into(), app.t.get("error-password-wrong"));
+    }
+    if let Err(key) = check_new_password(&f.new, &ctx.user.email) {
+        errors.0.insert("new".into(), app.t.get(key));
+    }
+    if !errors.is_empty() {
+        return account_page(&app, &ctx, errors, String::new());
+    }
+    let hash = app.hasher.hash(&f.new).await.map_err(AppError::Internal)?;
+    app.store.set_password(&ctx.user, &hash, ctx.session_hash.as_deref(), &ctx.who()).await?;
+    Ok(see_other("/account?saved=1"))
+}
+
+// ----- admin: accounts -------------------------------------------------------
+
+async fn admin_page(app: &AppState, ctx: &Ctx, errors: FormErrors, notice: String, link: String, email: String, name: String, chosen: &[String]) -> PageResult {
+    if !decide(&ctx.actor, OrgAction::ManageUsers).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    let users = app.store.users_in_org(ctx.org()).await?;
+    let t = &app.t;
+    let views = users
+        .iter()
+        .map(|u| UserView {
+            id: u.id,
+            name: u.display_name.clone(),
+            email: u.email.clone(),
+            roles: roles_text(t, u.roles),
+            active: u.active,
+            invited: !u.active && u.password_hash.is_none(),
+        })
+        .collect::<Vec<_>>();
+    let specialists = users
+        .iter()
+        .filter(|u| u.active && u.roles.has(Role::Specialist))
+        .map(|u| opt(&u.id.to_string(), u.display_name.clone(), false))
+        .collect();
+    let role_options = [Role::Specialist, Role::Supervisor, Role::Admin, Role::Peer]
+        .iter()
+        .map(|r| opt(r.as_str(), t.get(&format!("role-{}", r.as_str())), chosen.iter().any(|c| c == r.as_str())))
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = AdminUsersPage { c: Chrome::new(app, Some(ctx), "admin-title", "admin"), users: views, errors, notice, link, email, name, role_options, specialists };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn admin_users(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> PageResult {
+    let pairs = query_pairs(&raw);
+    let notice = match q(&pairs, "done") {
+        "deactivated" => app.t.get("admin-deactivated-notice"),
+        "reassigned" => app.t.get_with("admin-reassigned", &[("count", q(&pairs, "count").parse::<i64>().unwrap_or(0).into())]),
+        _ => String::new(),
+    };
+    admin_page(&app, &ctx, FormErrors::default(), notice, String::new(), String::new(), String::new(), &[]).await
+}
+
+const INVITE_DAYS: i64 = 7;
+
+pub async fn admin_invite(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> PageResult {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
+    let name = q(&pairs, "name").trim().to_string();
+    let email = q(&pairs, "email").trim().to_lowercase();
+    let chosen: Vec<String> = pairs.iter().filter(|(k, _)| k == "roles").map(|(_, v)| v.clone()).collect();
+    let mut errors = FormErrors::default();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.0.insert("name".into(), app.t.get(if name.is_empty() { "error-required" } else { "error-too-long" }));
+    }
+    if !lantern_domain::person::looks_like_email(&email) {
+        errors.0.insert("email".into(), app.t.get("error-email"));
+    }
+    let roles = Roles::parse_list(&chosen.join(","));
+    if roles.is_err() {
+        errors.0.insert("roles".into(), app.t.get("error-roles"));
+    }
+    if let (true, Ok(roles)) = (errors.is_empty(), roles) {
+        let nu = NewUser { org_id: ctx.org(), email: email.clone(), display_name: name.clone(), credentials: String::new(), roles, password_hash: None, person_id: None, active: false };
+        match app.store.create_user(&nu, &ctx.who()).await {
+            Ok(u) => {
+                let token = new_secret();
+                let expires = app.store.now_ms() + INVITE_DAYS * 86_400_000;
+                app.store.create_invite(ctx.org(), u.id, &secret_hash(&token), expires, false, &ctx.who()).await?;
+                let link = format!("{}/invite/{token}", app.config.public_url.trim_end_matches('/'));
+                return admin_page(&app, &ctx, FormErrors::default(), app.t.get("admin-invited-notice"), link, String::new(), String::new(), &[]).await;
+            }
+            Err(lantern_store::StoreError::Conflict(_)) => {
+                errors.0.insert("email".into(), app.t.get("error-email-taken"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    admin_page(&app, &ctx, errors, String::new(), String::new(), email, name, &chosen).await
+}
+
+pub async fn admin_deactivate(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
+    let id = parse_id(&raw)?;
+    if id == ctx.user.id {
+        return Err(AppError::BadRequest("You cannot deactivate your own account.".into()));
+    }
+    app.store.deactivate_user(ctx.org(), id, &ctx.who()).await?;
+    Ok(see_other("/admin/users?done=deactivated"))
+}
+
+pub async fn admin_reset(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
+    let id = parse_id(&raw)?;
+    let token = new_secret();
+    let expires = app.store.now_ms() + INVITE_DAYS * 86_400_000;
+    app.store.create_invite(ctx.org(), id, &secret_hash(&token), expires, true, &ctx.who()).await?;
+    let link = format!("{}/invite/{token}", app.config.public_url.trim_end_matches('/'));
+    admin_page(&app, &ctx, FormErrors::default(), app.t.get("admin-reset-notice"), link, String::new(), String::new(), &[]).await
+}
+
+#[derive(Deserialize)]
+pub struct ReassignForm {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+pub async fn admin_reassign(State(app): State<AppState>, ctx: Ctx, Form(f): Form<ReassignForm>) -> PageResult {
+    let from = parse_id(&f.from).map_err(|_| AppError::BadRequest("choose who to hand over from".into()))?;
+    let to = parse_id(&f.to).map_err(|_| AppError::BadRequest("choose who to hand over to".into()))?;
+    if from == to {
+        return Err(AppError::BadRequest(app.t.get("admin-reassign-same")));
+    }
+    let n = app.store.reassign_caseload(ctx.org(), from, to, &ctx.who()).await?;
+    Ok(see_other(&format!("/admin/users?done=reassigned&count={n}")))
+}
+
+// ----- invitations -----------------------------------------------------------
+
+pub async fn invite_form(State(app): State<AppState>, Path(token): Path<String>) -> PageResult {
+    let Some(user) = app.store.invite_user(&secret_hash(&token)).await? else {
+        return Err(AppError::BadRequest(app.t.get("invite-gone")));
+    };
+    let csrf = new_secret();
+    let page = InvitePage { c: Chrome::new(&app, None, "invite-title", ""), user_name: user.display_name, email: user.email, errors: FormErrors::default() };
+    let mut page = page;
+    page.c.csrf = csrf.clone();
+    let mut resp = Html(page.render()?).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&login_cookie_header(&app, &csrf)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+pub async fn invite_submit(State(app): State<AppState>, Path(token): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> PageResult {
+    let hash = secret_hash(&token);
+    let Some(user) = app.store.invite_user(&hash).await? else {
+        return Err(AppError::BadRequest(app.t.get("invite-gone")));
+    };
+    let form_csrf = form_field(&body, "csrf").unwrap_or_default();
+    let cookie_token = cookie(&headers, app.config.login_cookie()).unwrap_or("");
+    if cookie_token.is_empty() || !same(cookie_token, &form_csrf) {
+        return Err(AppError::Forbidden);
+    }
+    let new = form_field(&body, "new").unwrap_or_default();
+    if let Err(key) = check_new_password(&new, &user.email) {
+        let mut errors = FormErrors::default();
+        errors.0.insert("new".into(), app.t.get(key));
+        let mut page = InvitePage { c: Chrome::new(&app, None, "invite-title", ""), user_name: user.display_name, email: user.email, errors };
+        page.c.csrf = form_csrf;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+    let pw = app.hasher.hash(&new).await.map_err(AppError::Internal)?;
+    app.store.accept_invite(&hash, &pw, "").await?;
+    Ok(see_other("/login"))
+}
+
+// ----- peer portal -----------------------------------------------------------
+
+pub async fn portal(State(app): State<AppState>, ctx: Ctx) -> PageResult {
+    if !decide(&ctx.actor, OrgAction::ViewOwnPortal).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    let id = ctx.user.person_id.ok_or(AppError::NotFound)?;
+    check_person(&app, &ctx, id, PersonAction::View).await?;
+    app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
+    let p = app.store.person(ctx.org(), id).await?;
+    let org = app.store.org(ctx.org()).await?;
+    let access = app.store.access_log(ctx.org(), id, 50).await?;
+    let t = &app.t;
+    html(PortalPage {
+        c: Chrome::new(&app, Some(&ctx), "portal-title", "portal"),
+        name: p.profile.display_name().to_string(),
+        stage: t.get(&format!("stage-{}", p.stage.code())),
+        languages: if p.profile.languages.is_empty() { "—".into() } else { p.profile.languages.join(", ") },
+        specialist: p.primary_specialist_name.clone().unwrap_or_else(|| "—".into()),
+        access: access.iter().map(|r| AccessView::from_row(r, t, &org.time_zone)).collect(),
+        p,
+    })
+}
+
+#[allow(dead_code)]
+fn _unused(_: &str) -> String {
+    urlencode("")
+}

@@ -1,0 +1,102 @@
+//! Every route, declared once with who may use it.
+//!
+//! `table()` is the single source of truth: the router is built from it
+//! (each route wrapped in the gate with its declaration) and the role × route
+//! test matrix iterates over it. Data-level checks (is this person on your
+//! caseload?) happen in the handlers through `lantern_domain::policy`.
+
+use axum::routing::{get, patch, post, MethodRouter};
+use axum::Router;
+use lantern_domain::Role;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::{api, middleware, pages, AppState};
+
+/// Who may call a route (before any data-level check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allow {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    Signed,
+    /// Signed-in users holding at least one of these roles.
+    Roles(&'static [Role]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub allow: Allow,
+    pub api: bool,
+}
+
+const STAFF: &[Role] = &[Role::Specialist, Role::Supervisor, Role::Admin];
+const CASEWORK: &[Role] = &[Role::Specialist, Role::Supervisor];
+const ADMIN: &[Role] = &[Role::Admin];
+const PEER: &[Role] = &[Role::Peer];
+
+fn page(method: &'static str, path: &'static str, allow: Allow) -> RouteSpec {
+    RouteSpec { method, path, allow, api: false }
+}
+fn api(method: &'static str, path: &'static str, allow: Allow) -> RouteSpec {
+    RouteSpec { method, path, allow, api: true }
+}
+
+/// The route table.
+pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Allow::*;
+    vec![
+        (page("GET", "/healthz", Public), get(pages::healthz)),
+        (page("GET", "/static/app.css", Public), get(pages::stylesheet)),
+        (page("GET", "/static/app.js", Public), get(pages::script)),
+        (page("GET", "/login", Public), get(pages::login_form)),
+        (page("POST", "/login", Public), post(pages::login_submit)),
+        (page("GET", "/invite/{token}", Public), get(pages::invite_form)),
+        (page("POST", "/invite/{token}", Public), post(pages::invite_submit)),
+        (page("GET", "/", Signed), get(pages::home)),
+        (page("POST", "/logout", Signed), post(pages::logout)),
+        (page("GET", "/account", Signed), get(pages::account)),
+        (page("POST", "/account/password", Signed), post(pages::change_password)),
+        (page("GET", "/caseload", Roles(STAFF)), get(pages::caseload)),
+        (page("GET", "/people/new", Roles(STAFF)), get(pages::new_person_form)),
+        (page("POST", "/people", Roles(STAFF)), post(pages::create_person)),
+        (page("GET", "/people/{id}", Signed), get(pages::person)),
+        (page("GET", "/people/{id}/edit", Roles(STAFF)), get(pages::edit_person_form)),
+        (page("POST", "/people/{id}/edit", Roles(STAFF)), post(pages::edit_person)),
+        (page("POST", "/people/{id}/enrollment", Roles(STAFF)), post(pages::change_enrollment)),
+        (page("GET", "/people/{id}/access", Signed), get(pages::person_access)),
+        (page("GET", "/me", Roles(PEER)), get(pages::portal)),
+        (page("GET", "/admin/users", Roles(ADMIN)), get(pages::admin_users)),
+        (page("POST", "/admin/users", Roles(ADMIN)), post(pages::admin_invite)),
+        (page("POST", "/admin/users/{id}/deactivate", Roles(ADMIN)), post(pages::admin_deactivate)),
+        (page("POST", "/admin/users/{id}/reset", Roles(ADMIN)), post(pages::admin_reset)),
+        (page("POST", "/admin/reassign", Roles(ADMIN)), post(pages::admin_reassign)),
+        (api("GET", "/api/v1/openapi.json", Public), get(api::openapi_json)),
+        (api("GET", "/api/v1/me", Signed), get(api::me)),
+        (api("GET", "/api/v1/caseload", Roles(CASEWORK)), get(api::caseload)),
+        (api("GET", "/api/v1/people", Roles(STAFF)), get(api::list_people)),
+        (api("POST", "/api/v1/people", Roles(STAFF)), post(api::create_person)),
+        (api("GET", "/api/v1/people/{id}", Signed), get(api::get_person)),
+        (api("PATCH", "/api/v1/people/{id}", Roles(STAFF)), patch(api::update_person)),
+        (api("POST", "/api/v1/people/{id}/enrollment", Roles(STAFF)), post(api::change_enrollment)),
+    ]
+}
+
+/// The declarations alone, for tests and docs.
+pub fn specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(s, _)| s).collect()
+}
+
+pub(crate) fn build(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (spec, handler) in table() {
+        let gated = handler.route_layer(axum::middleware::from_fn_with_state((state.clone(), spec), middleware::gate));
+        router = router.route(spec.path, gated);
+    }
+    router
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .with_state(state)
+}
