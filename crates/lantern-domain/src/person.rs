@@ -184,13 +184,14 @@ pub fn parse_profile(input: &ProfileInput, today: Date) -> Result<Profile, Valid
     })
 }
 
-/// A deliberately loose check: one @, something on each side, a dot in the domain.
+/// A deliberately loose check: one @, something on each side, no spaces.
+/// (Single-label domains such as `admin@demo` are allowed for local installs.)
 pub fn looks_like_email(s: &str) -> bool {
     let mut parts = s.split('@');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(local), Some(domain), None) => {
             !local.is_empty()
-                && domain.contains('.')
+                && !domain.is_empty()
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !s.chars().any(char::is_whitespace)

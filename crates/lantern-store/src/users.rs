@@ -309,11 +309,12 @@ impl Store {
             .await?;
         // Keep at most MAX_SESSIONS_PER_USER: end the oldest beyond that.
         sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND token_hash NOT IN
-             (SELECT token_hash FROM sessions WHERE user_id = $1 ORDER BY created_ms DESC, token_hash LIMIT $2)",
+            "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $3 AND token_hash NOT IN
+             (SELECT token_hash FROM sessions WHERE user_id = $1 AND token_hash <> $3 ORDER BY created_ms DESC, token_hash LIMIT $2)",
         )
         .bind(user.id)
-        .bind(MAX_SESSIONS_PER_USER)
+        .bind(MAX_SESSIONS_PER_USER - 1)
+        .bind(token_hash)
         .execute(&mut *tx)
         .await?;
         append(&mut tx, &NewEntry {

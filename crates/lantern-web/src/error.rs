@@ -15,6 +15,8 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    #[error("csrf token missing or wrong")]
+    CsrfRejected,
     #[error("sign-in required")]
     Unauthorized,
     #[error("bad request: {0}")]
@@ -55,7 +57,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -71,6 +73,7 @@ impl AppError {
         match self {
             AppError::NotFound => "There is nothing here, or it is not yours to see.".into(),
             AppError::Forbidden => "Your role does not allow this.".into(),
+            AppError::CsrfRejected => "This request did not carry this session's CSRF token (form field `csrf` or header `X-CSRF-Token`); reload the page and try again.".into(),
             AppError::Unauthorized => "Sign in first (a session cookie or an `Authorization: Bearer` token).".into(),
             AppError::BadRequest(m) | AppError::Conflict(m) | AppError::PreconditionFailed(m) | AppError::PreconditionRequired(m) => m.clone(),
             AppError::Invalid(v) => v.summary(),

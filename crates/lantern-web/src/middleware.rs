@@ -211,11 +211,9 @@ pub async fn gate(State((app, spec)): State<(AppState, RouteSpec)>, req: Request
 
 fn csrf_rejected(spec: &RouteSpec) -> Response {
     if spec.api {
-        return ApiError(AppError::Forbidden).into_response();
+        return ApiError(AppError::CsrfRejected).into_response();
     }
-    let mut r = AppError::BadRequest("This form expired or did not come from Lantern. Go back, reload the page and try again.".into()).into_response();
-    *r.status_mut() = StatusCode::FORBIDDEN;
-    r
+    AppError::CsrfRejected.into_response()
 }
 
 /// Reads one field from an urlencoded body.

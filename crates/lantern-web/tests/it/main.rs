@@ -1,0 +1,11 @@
+//! Lantern's HTTP-level integration tests: one test binary, every test on
+//! SQLite and PostgreSQL (see `both!`).
+
+mod support;
+
+mod audit;
+mod auth;
+mod browser;
+mod catalogue;
+mod matrix;
+mod people;
