@@ -46,6 +46,12 @@ if ! command -v chromedriver >/dev/null || ! { command -v chromium >/dev/null ||
   apt_install chromium chromium-driver
 fi
 
+# sqlite3 lets the CLI tests tamper with a database file the way an attacker would.
+if ! command -v sqlite3 >/dev/null; then
+  say "installing sqlite3"
+  apt_install sqlite3
+fi
+
 # 3. axe-core for the accessibility checks (pinned).
 if [ ! -f .test-tools/node_modules/axe-core/axe.min.js ]; then
   say "installing axe-core"

@@ -62,6 +62,9 @@ enum Command {
         /// The address people use to reach Lantern (used in invitation links).
         #[arg(long, env = "LANTERN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Sign-in attempts allowed per client address per minute.
+        #[arg(long, env = "LANTERN_IP_ATTEMPTS_PER_MINUTE", default_value_t = 20)]
+        ip_attempts_per_minute: i64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -246,7 +249,7 @@ async fn run() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url } => {
+        Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url, ip_attempts_per_minute } => {
             let started = std::time::Instant::now();
             let store = open(&db, true).await?;
             if demo {
@@ -273,6 +276,7 @@ async fn run() -> Result<()> {
                 trust_proxy,
                 demo,
                 public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
+                ip_attempts_per_minute,
                 ..WebConfig::default()
             };
             let state = AppState::new(store.clone(), hasher(), config)?;

@@ -211,10 +211,14 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
     let t = &app.t;
     let roles = ctx.user.roles;
     let mut scopes = Vec::new();
+    // A supervisor who carries no caseload of their own starts with their team.
+    if decide(&ctx.actor, OrgAction::ViewTeamCaseloads).is_allowed() && !roles.has(Role::Specialist) {
+        scopes.push("team");
+    }
     if decide(&ctx.actor, OrgAction::ViewOwnCaseload).is_allowed() {
         scopes.push("mine");
     }
-    if decide(&ctx.actor, OrgAction::ViewTeamCaseloads).is_allowed() {
+    if decide(&ctx.actor, OrgAction::ViewTeamCaseloads).is_allowed() && roles.has(Role::Specialist) {
         scopes.push("team");
     }
     if decide(&ctx.actor, OrgAction::ViewAllPeople).is_allowed() {
@@ -262,7 +266,6 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         .collect();
     let scope_opts = scopes.iter().map(|s| opt(s, t.get(&format!("caseload-scope-{s}")), *s == scope_code)).collect();
     let heading = t.get(&format!("caseload-heading-{scope_code}"));
-    let _ = roles;
     html(CaseloadPage {
         c: Chrome::new(&app, Some(&ctx), "caseload-title", "caseload").titled(heading.clone()),
         heading,

@@ -78,6 +78,10 @@ both!(csrf_is_required_on_every_form, async |app: &TestApp| {
         .body(axum::body::Body::from(body))
         .unwrap();
     assert_ne!(c.send(req).await.status, StatusCode::SEE_OTHER);
+    // The API with a session cookie needs the token in a header.
+    let r = c.json("PATCH", &format!("/api/v1/people/{id}"), Some(serde_json::json!({"legal_name": "X"})), &[("if-match", "\"v1\"")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.json()["detail"].as_str().unwrap().contains("X-CSRF-Token"));
     // Sign-in form without its cookie token.
     let mut anon = app.client();
     let r = anon.post_form("/login", &[("email", "specialist@demo"), ("password", PASSWORD), ("csrf", "x")]).await;
