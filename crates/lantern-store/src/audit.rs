@@ -48,54 +48,67 @@ pub(crate) async fn init_chain(conn: &mut AnyConnection, org_id: i64) -> Result<
 
 /// Appends one row inside the caller's write transaction.
 pub async fn append(conn: &mut AnyConnection, e: &NewEntry) -> Result<i64> {
+    append_many(conn, e.org_id, std::slice::from_ref(e)).await
+}
+
+/// Appends rows of one organization inside the caller's write transaction,
+/// locking and moving the chain head once. Returns the last sequence number.
+pub async fn append_many(conn: &mut AnyConnection, org_id: i64, entries: &[NewEntry]) -> Result<i64> {
     // Touching the head first takes its row lock (PostgreSQL) before reading it.
-    let touched = sqlx::query("UPDATE audit_head SET seq = seq WHERE org_id = $1").bind(e.org_id).execute(&mut *conn).await?;
+    let touched = sqlx::query("UPDATE audit_head SET seq = seq WHERE org_id = $1").bind(org_id).execute(&mut *conn).await?;
     if touched.rows_affected() == 0 {
-        return Err(StoreError::Refused(format!("organization {} has no audit chain", e.org_id)));
+        return Err(StoreError::Refused(format!("organization {org_id} has no audit chain")));
     }
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE org_id = $1").bind(e.org_id).fetch_one(&mut *conn).await?;
-    let prev_seq = row::i(&head, "seq")?;
-    let prev_hash = row::s(&head, "hash")?;
-    let entry = Entry {
-        org_id: e.org_id,
-        seq: prev_seq + 1,
-        ts_ms: e.ts_ms,
-        actor_id: e.actor_id,
-        action: e.action.clone(),
-        person_id: e.person_id,
-        object_type: e.object_type.clone(),
-        object_id: e.object_id.clone(),
-        outcome: e.outcome.clone(),
-        ip: e.ip.clone(),
-        reason: e.reason.clone(),
-    };
-    let hash = chain_hash(&prev_hash, &entry);
-    sqlx::query(
-        "INSERT INTO audit_log (org_id, seq, ts_ms, actor_id, action, person_id, object_type, object_id, outcome, ip, reason, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(entry.org_id)
-    .bind(entry.seq)
-    .bind(entry.ts_ms)
-    .bind(entry.actor_id)
-    .bind(&entry.action)
-    .bind(entry.person_id)
-    .bind(&entry.object_type)
-    .bind(&entry.object_id)
-    .bind(&entry.outcome)
-    .bind(&entry.ip)
-    .bind(&entry.reason)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET seq = $2, hash = $3 WHERE org_id = $1")
-        .bind(e.org_id)
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE org_id = $1").bind(org_id).fetch_one(&mut *conn).await?;
+    let mut seq = row::i(&head, "seq")?;
+    let mut prev_hash = row::s(&head, "hash")?;
+    for e in entries {
+        if e.org_id != org_id {
+            return Err(StoreError::Refused("audit rows of two organizations in one append".into()));
+        }
+        seq += 1;
+        let entry = Entry {
+            org_id,
+            seq,
+            ts_ms: e.ts_ms,
+            actor_id: e.actor_id,
+            action: e.action.clone(),
+            person_id: e.person_id,
+            object_type: e.object_type.clone(),
+            object_id: e.object_id.clone(),
+            outcome: e.outcome.clone(),
+            ip: e.ip.clone(),
+            reason: e.reason.clone(),
+        };
+        let hash = chain_hash(&prev_hash, &entry);
+        sqlx::query(
+            "INSERT INTO audit_log (org_id, seq, ts_ms, actor_id, action, person_id, object_type, object_id, outcome, ip, reason, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(entry.org_id)
         .bind(entry.seq)
+        .bind(entry.ts_ms)
+        .bind(entry.actor_id)
+        .bind(&entry.action)
+        .bind(entry.person_id)
+        .bind(&entry.object_type)
+        .bind(&entry.object_id)
+        .bind(&entry.outcome)
+        .bind(&entry.ip)
+        .bind(&entry.reason)
+        .bind(&prev_hash)
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
-    Ok(entry.seq)
+        prev_hash = hash;
+    }
+    sqlx::query("UPDATE audit_head SET seq = $2, hash = $3 WHERE org_id = $1")
+        .bind(org_id)
+        .bind(seq)
+        .bind(&prev_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
 }
 
 enum Msg {
@@ -180,8 +193,13 @@ async fn write_batch(pool: &AnyPool, backend: Backend, rows: &[NewEntry]) -> Res
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => pool.begin().await?,
     };
-    for r in rows {
-        append(&mut tx, r).await?;
+    // One head update per organization in the batch, in a fixed order (no lock-order deadlocks).
+    let mut orgs: Vec<i64> = rows.iter().map(|r| r.org_id).collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    for org in orgs {
+        let of_org: Vec<NewEntry> = rows.iter().filter(|r| r.org_id == org).cloned().collect();
+        append_many(&mut tx, org, &of_org).await?;
     }
     tx.commit().await?;
     Ok(())

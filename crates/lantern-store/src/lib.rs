@@ -91,6 +91,8 @@ pub struct Store {
     backend: Backend,
     clock: Arc<dyn Clock>,
     views: audit::ViewWriter,
+    /// Organization settings read on nearly every page, cached briefly (see `org_cached`).
+    org_cache: Arc<std::sync::RwLock<std::collections::HashMap<i64, (i64, users::Org)>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,7 +141,7 @@ impl Store {
             migrate::check_not_newer(&pool, backend).await?;
         }
         let views = audit::ViewWriter::start(pool.clone(), backend);
-        Ok(Store { pool, backend, clock, views })
+        Ok(Store { pool, backend, clock, views, org_cache: Default::default() })
     }
 
     pub fn backend(&self) -> Backend {

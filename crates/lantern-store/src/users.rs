@@ -147,6 +147,24 @@ impl Store {
         org_from(&r)
     }
 
+    /// An organization's settings, cached for up to a minute. Settings (name, time
+    /// zone) change rarely; another app server sees a change within that minute.
+    pub async fn org_cached(&self, id: i64) -> Result<Org> {
+        let now = self.now_ms();
+        if let Ok(cache) = self.org_cache.read() {
+            if let Some((at, org)) = cache.get(&id) {
+                if now - at < 60_000 && now >= *at {
+                    return Ok(org.clone());
+                }
+            }
+        }
+        let org = self.org(id).await?;
+        if let Ok(mut cache) = self.org_cache.write() {
+            cache.insert(id, (now, org.clone()));
+        }
+        Ok(org)
+    }
+
     pub async fn orgs(&self) -> Result<Vec<Org>> {
         let rows = sqlx::query("SELECT id, name, slug, time_zone, contact_cadence_days, demo FROM orgs ORDER BY id").fetch_all(self.pool()).await?;
         rows.iter().map(org_from).collect()

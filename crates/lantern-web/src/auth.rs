@@ -11,12 +11,31 @@
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+type Job = Box<dyn FnOnce() + Send>;
+
+fn start_workers(n: usize) -> std::sync::mpsc::Sender<Job> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    for i in 0..n {
+        let rx = rx.clone();
+        let _ = std::thread::Builder::new().name(format!("lantern-hash-{i}")).spawn(move || loop {
+            let job = match rx.lock() {
+                Ok(guard) => guard.recv(),
+                Err(_) => return,
+            };
+            match job {
+                Ok(job) => job(),
+                Err(_) => return,
+            }
+        });
+    }
+    tx
+}
 
 /// Argon2 cost. Tests may use `cheap()`; `serve` always uses `standard()`.
 #[derive(Debug, Clone, Copy)]
@@ -37,11 +56,13 @@ impl HashCost {
     }
 }
 
-/// Hashes and verifies passwords, two at a time at most.
+/// Hashes and verifies passwords on two dedicated threads. A flood of sign-ins
+/// queues there: only two argon2 buffers (19 MiB each) ever exist at once, and
+/// they are reused by the same two threads rather than spread over many.
 #[derive(Clone)]
 pub struct Hasher {
     cost: HashCost,
-    permits: Arc<Semaphore>,
+    workers: std::sync::mpsc::Sender<Job>,
     /// A hash to verify against when the account does not exist, so timing
     /// does not reveal which e-mail addresses have accounts.
     dummy: Arc<String>,
@@ -62,6 +83,36 @@ fn argon(cost: HashCost) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+thread_local! {
+    /// Each hashing thread keeps one argon2 work area and reuses it, so memory
+    /// stays at two work areas however many sign-ins arrive.
+    static WORK_AREA: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Verifies against a PHC string using this thread's reusable work area.
+fn verify_sync(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else { return false };
+    let Ok(params) = Params::try_from(&parsed) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else { return false };
+    let version = parsed.version.and_then(|v| Version::try_from(v).ok()).unwrap_or(Version::V0x13);
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let expected = expected.as_bytes();
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let ok = WORK_AREA.with(|area| {
+        let mut area = area.borrow_mut();
+        if area.len() < blocks {
+            area.resize(blocks, argon2::Block::default());
+        }
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut area[..blocks])
+            .is_ok()
+    });
+    ok && out.len() == expected.len() && out.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 fn hash_sync(cost: HashCost, password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut salt);
@@ -72,7 +123,7 @@ fn hash_sync(cost: HashCost, password: &str) -> Result<String, String> {
 impl Hasher {
     pub fn new(cost: HashCost) -> Hasher {
         let dummy = hash_sync(cost, "lantern-dummy-password-for-timing").unwrap_or_default();
-        Hasher { cost, permits: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)), dummy: Arc::new(dummy) }
+        Hasher { cost, workers: start_workers(MAX_CONCURRENT_HASHES), dummy: Arc::new(dummy) }
     }
 
     pub fn cost(&self) -> HashCost {
@@ -84,26 +135,31 @@ impl Hasher {
         hash_sync(self.cost, password)
     }
 
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(f());
+        });
+        self.workers.send(job).ok()?;
+        wait.await.ok()
+    }
+
     pub async fn hash(&self, password: &str) -> Result<String, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
         let cost = self.cost;
         let pw = password.to_string();
-        tokio::task::spawn_blocking(move || hash_sync(cost, &pw)).await.map_err(|e| e.to_string())?
+        self.run(move || hash_sync(cost, &pw)).await.ok_or_else(|| "password hashing stopped".to_string())?
     }
 
     /// Verifies `password` against `stored` (or the dummy hash when None).
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else { return false };
         let real = stored.is_some();
         let stored = stored.map(str::to_string).unwrap_or_else(|| self.dummy.as_str().to_string());
         let pw = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&stored) {
+        let ok = self
             // Parameters come from the stored PHC string, so old hashes still verify.
-            Ok(parsed) => Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok(),
-            Err(_) => false,
-        })
-        .await
-        .unwrap_or(false);
+            .run(move || verify_sync(&pw, &stored))
+            .await
+            .unwrap_or(false);
         ok && real
     }
 }
@@ -165,4 +221,26 @@ pub fn check_new_password(pw: &str, email: &str) -> Result<(), &'static str> {
         return Err("error-password-common");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_wrong_passwords_do_not() {
+        let h = Hasher::new(HashCost::cheap());
+        let stored = h.hash("a long passphrase here").await.unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(h.verify("a long passphrase here", Some(&stored)).await);
+        assert!(!h.verify("a long passphrase herE", Some(&stored)).await);
+        assert!(!h.verify("a long passphrase here", None).await, "no account never verifies");
+        assert!(!h.verify("x", Some("not a phc string")).await);
+    }
+
+    #[test]
+    fn standard_cost_meets_owasp_minimum() {
+        let c = HashCost::standard();
+        assert!(c.m_kib >= 19 * 1024 && c.t >= 2 && c.p >= 1);
+    }
 }

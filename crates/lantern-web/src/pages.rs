@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use lantern_domain::enrollment::{self, EnrollmentError, Stage, TransitionRequest};
 use lantern_domain::person::{parse_profile, ContactMethod, ProfileInput};
-use lantern_domain::policy::{decide, decide_person, Decision, OrgAction, PersonAction};
+use lantern_domain::policy::{decide, decide_person, Decision, OrgAction, PersonAction, PersonFacts};
 use lantern_domain::{Role, Roles};
 use lantern_store::people::{CaseloadFilter, CaseloadSort, Scope};
 use lantern_store::users::{NewUser, User};
@@ -231,7 +231,7 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         "org" => Scope::Org,
         _ => Scope::Mine(ctx.user.id),
     };
-    let org = app.store.org(ctx.org()).await?;
+    let org = app.store.org_cached(ctx.org()).await?;
     let today = lantern_store::people::today_in(&org.time_zone, app.store.now_ms());
     let stage = Stage::parse(q(&pairs, "stage"));
     let days: Option<i64> = q(&pairs, "not_contacted").parse().ok().filter(|d| [7, 14, 30, 60, 90].contains(d));
@@ -286,10 +286,10 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
 // ----- a person --------------------------------------------------------------
 
 /// Loads the facts, asks the policy, and audits a refusal. Returns the decision.
-pub(crate) async fn check_person(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction) -> Result<(), AppError> {
+pub(crate) async fn check_person(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction) -> Result<PersonFacts, AppError> {
     let facts = app.store.person_facts(&ctx.actor, person_id).await?;
     match decide_person(&ctx.actor, action, &facts) {
-        Decision::Allow => Ok(()),
+        Decision::Allow => Ok(facts),
         d => {
             let e = ctx.entry(&format!("person.{}", action_name(action)), Some(person_id), "person", &person_id.to_string(), "denied", app.store.now_ms());
             // A refusal about a person in another organization is recorded in the caller's chain, without the foreign id.
@@ -318,14 +318,15 @@ fn method_names(t: &crate::i18n::Catalog, methods: &[ContactMethod]) -> String {
 
 const TIMELINE_PAGE: i64 = 50;
 
-async fn render_person(app: &AppState, ctx: &Ctx, id: i64, errors: FormErrors, reason: String, on: String, notice: String, page: i64, status: StatusCode) -> PageResult {
+#[allow(clippy::too_many_arguments)]
+async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, errors: FormErrors, reason: String, on: String, notice: String, page: i64, status: StatusCode) -> PageResult {
     let p = app.store.person(ctx.org(), id).await?;
     let today = app.store.today(ctx.org()).await?;
     let t = &app.t;
     let timeline_items = app.store.timeline(ctx.org(), id, TIMELINE_PAGE + 1, (page - 1) * TIMELINE_PAGE).await?;
     let more = timeline_items.len() as i64 > TIMELINE_PAGE;
     let timeline = timeline_items.iter().take(TIMELINE_PAGE as usize).map(|i| TimelineView::from_item(i, t)).collect();
-    let can_edit = decide_person(&ctx.actor, PersonAction::EditProfile, &app.store.person_facts(&ctx.actor, id).await?).is_allowed();
+    let can_edit = decide_person(&ctx.actor, PersonAction::EditProfile, facts).is_allowed();
     let next_stages = p.stage.next_stages().iter().map(|s| opt(s.code(), t.get(&format!("stage-{}", s.code())), false)).collect();
     let name = p.profile.display_name().to_string();
     let page_html = PersonPage {
@@ -351,7 +352,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, errors: FormErrors, r
 
 pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(rq): RawQuery) -> PageResult {
     let id = parse_id(&raw)?;
-    check_person(&app, &ctx, id, PersonAction::View).await?;
+    let facts = check_person(&app, &ctx, id, PersonAction::View).await?;
     app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
     let pairs = query_pairs(&rq);
     let notice = match q(&pairs, "saved") {
@@ -360,7 +361,7 @@ pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Strin
         _ => String::new(),
     };
     let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
-    render_person(&app, &ctx, id, FormErrors::default(), String::new(), String::new(), notice, page, StatusCode::OK).await
+    render_person(&app, &ctx, id, &facts, FormErrors::default(), String::new(), String::new(), notice, page, StatusCode::OK).await
 }
 
 pub async fn person_access(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
@@ -537,7 +538,7 @@ pub(crate) fn enrollment_error_key(e: &EnrollmentError) -> &'static str {
 
 pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, Form(f): Form<EnrollmentForm>) -> PageResult {
     let id = parse_id(&raw)?;
-    check_person(&app, &ctx, id, PersonAction::ChangeEnrollment).await?;
+    let facts = check_person(&app, &ctx, id, PersonAction::ChangeEnrollment).await?;
     let p = app.store.person(ctx.org(), id).await?;
     let today = app.store.today(ctx.org()).await?;
     let mut errors = FormErrors::default();
@@ -563,7 +564,7 @@ pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw):
             }
         }
     }
-    render_person(&app, &ctx, id, errors, f.reason, f.on, String::new(), 1, StatusCode::UNPROCESSABLE_ENTITY).await
+    render_person(&app, &ctx, id, &facts, errors, f.reason, f.on, String::new(), 1, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 // ----- account ---------------------------------------------------------------
