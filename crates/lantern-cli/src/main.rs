@@ -62,6 +62,12 @@ enum Command {
         /// The address people use to reach Lantern (used in invitation links).
         #[arg(long, env = "LANTERN_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long, env = "LANTERN_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key (PEM) for --tls-cert.
+        #[arg(long, env = "LANTERN_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// Sign-in attempts allowed per client address per minute.
         #[arg(long, env = "LANTERN_IP_ATTEMPTS_PER_MINUTE", default_value_t = 20)]
         ip_attempts_per_minute: i64,
@@ -249,7 +255,7 @@ async fn run() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url, ip_attempts_per_minute } => {
+        Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url, tls_cert, tls_key, ip_attempts_per_minute } => {
             let started = std::time::Instant::now();
             let store = open(&db, true).await?;
             if demo {
@@ -271,23 +277,45 @@ async fn run() -> Result<()> {
                     println!("Demo accounts: {} — password from LANTERN_DEMO_PASSWORD", DEMO_ACCOUNTS.join(", "));
                 }
             }
+            let tls = tls_cert.is_some();
+            let scheme = if tls { "https" } else { "http" };
             let config = WebConfig {
-                secure_cookies,
+                secure_cookies: secure_cookies || tls,
                 trust_proxy,
                 demo,
-                public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
+                public_url: public_url.unwrap_or_else(|| format!("{scheme}://{addr}")),
                 ip_attempts_per_minute,
                 ..WebConfig::default()
             };
             let state = AppState::new(store.clone(), hasher(), config)?;
             let app = lantern_web::app(state);
-            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-            println!("Lantern is ready at http://{addr}/ ({}; started in {} ms)", db.config().describe(), started.elapsed().as_millis());
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let tls_config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                    .await
+                    .with_context(|| format!("--tls-cert {} / --tls-key {}: cannot load the certificate and key", cert.display(), key.display()))?;
+                let handle = axum_server::Handle::new();
+                let shutdown = handle.clone();
+                tokio::spawn(async move {
                     let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+                    shutdown.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+                println!("Lantern is ready at https://{addr}/ ({}; started in {} ms)", db.config().describe(), started.elapsed().as_millis());
+                axum_server::from_tcp_rustls(listener, tls_config)
+                    .context("TLS listener")?
+                    .handle(handle)
+                    .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+                    .await?;
+            } else {
+                let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+                println!("Lantern is ready at http://{addr}/ ({}; started in {} ms)", db.config().describe(), started.elapsed().as_millis());
+                axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await?;
+            }
             store.close().await;
             Ok(())
         }

@@ -156,3 +156,45 @@ fn backup_and_restore_round_trip() {
     assert!(!o.status.success());
     assert!(!empty.0.join("lantern.db").exists(), "nothing half-restored");
 }
+
+#[test]
+fn serves_https_with_tls_cert_and_key() {
+    let data = dir("tls");
+    let cert = data.0.join("cert.pem");
+    let key = data.0.join("key.pem");
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", d(&key), "-out", d(&cert)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !made.map(|s| s.success()).unwrap_or(false) || Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: openssl or curl is not installed");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--data-dir", d(&data.0), "--tls-cert", d(&cert), "--tls-key", d(&key)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut answer = String::new();
+    for _ in 0..100 {
+        let o = Command::new("curl").args(["-sk", "-i", &format!("https://127.0.0.1:{port}/login")]).output().unwrap();
+        answer = String::from_utf8_lossy(&o.stdout).to_string();
+        if answer.contains("200") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(answer.starts_with("HTTP/2 200") || answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let lower = answer.to_lowercase();
+    assert!(lower.contains("strict-transport-security"), "HSTS over TLS");
+    assert!(lower.contains("set-cookie: __host-lantern_login=") && lower.contains("secure"), "secure cookies over TLS");
+    // A missing key file is one clear line.
+    let o = lantern(&["serve", "--addr", "127.0.0.1:0", "--data-dir", d(&data.0), "--tls-cert", d(&cert), "--tls-key", "/nonexistent/key.pem"], None);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("--tls-key"), "{}", out(&o));
+}
