@@ -40,6 +40,8 @@ pub enum PersonAction {
     EditProfile,
     ChangeEnrollment,
     ViewAccessLog,
+    /// Change the primary specialist or the care team.
+    AssignTeam,
 }
 
 /// Actions that are not about one person.
@@ -86,6 +88,16 @@ pub fn decide_person(actor: &Actor, action: PersonAction, facts: &PersonFacts) -
         PersonAction::View | PersonAction::ViewAccessLog => {
             if on_team || admin || (is_self && r.has(Role::Peer)) {
                 Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        PersonAction::AssignTeam => {
+            let supervisor_scope = r.has(Role::Supervisor) && (facts.supervises || facts.is_primary || facts.on_care_team);
+            if supervisor_scope || admin {
+                Decision::Allow
+            } else if on_team || is_self {
+                Decision::Forbidden
             } else {
                 Decision::NotFound
             }
@@ -142,7 +154,7 @@ mod tests {
         fn other_org_is_always_not_found(bits in 0i64..16, p in any::<bool>(), c in any::<bool>(), s in any::<bool>()) {
             let a = actor(Roles::from_bits(bits), Some(7));
             let facts = PersonFacts { org_id: Some(OrgId(2)), person_id: Some(PersonId(7)), is_primary: p, on_care_team: c, supervises: s };
-            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog] {
+            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog, PersonAction::AssignTeam] {
                 prop_assert_eq!(decide_person(&a, action, &facts), Decision::NotFound);
             }
         }

@@ -508,6 +508,74 @@ impl Store {
         Ok(())
     }
 
+    /// The person's care team (not including the primary specialist).
+    pub async fn care_team(&self, org_id: i64, person_id: i64) -> Result<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.display_name, c.role FROM care_team c JOIN users u ON u.id = c.user_id JOIN people p ON p.id = c.person_id
+             WHERE c.person_id = $1 AND p.org_id = $2 ORDER BY u.display_name",
+        )
+        .bind(person_id)
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((row::i(r, "id")?, row::s(r, "display_name")?, row::s(r, "role")?))).collect()
+    }
+
+    pub async fn remove_care_team(&self, org_id: i64, person_id: i64, user_id: i64, who: &Who) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM care_team WHERE person_id = $1 AND user_id = $2 AND person_id IN (SELECT id FROM people WHERE org_id = $3)")
+            .bind(person_id)
+            .bind(user_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, &NewEntry {
+            org_id, ts_ms: self.now_ms(), actor_id: who.actor_id, action: "person.care_team_remove".into(), person_id: Some(person_id),
+            object_type: "user".into(), object_id: user_id.to_string(), outcome: "ok".into(), ip: who.ip.clone(), reason: String::new(),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Makes an active specialist of the organization the person's primary specialist.
+    pub async fn set_primary_specialist(&self, org_id: i64, person_id: i64, user_id: i64, who: &Who) -> Result<()> {
+        let now = self.now_ms();
+        let today = self.today(org_id).await?;
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query("SELECT roles, display_name FROM users WHERE id = $1 AND org_id = $2 AND active = 1")
+            .bind(user_id)
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let name = match r {
+            Some(r) if lantern_domain::Roles::from_bits(row::i(&r, "roles")?).has(Role::Specialist) => row::s(&r, "display_name")?,
+            _ => return Err(StoreError::Refused("the new specialist must be an active specialist in this organization".into())),
+        };
+        let done = sqlx::query("UPDATE people SET primary_specialist_id = $3, version = version + 1, updated_ms = $4 WHERE id = $1 AND org_id = $2")
+            .bind(person_id)
+            .bind(org_id)
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        add_timeline(&mut tx, org_id, person_id, today, now, "handoff", "timeline-new-specialist", &name, who.actor_id).await?;
+        append(&mut tx, &NewEntry {
+            org_id, ts_ms: now, actor_id: who.actor_id, action: "person.reassign".into(), person_id: Some(person_id),
+            object_type: "person".into(), object_id: person_id.to_string(), outcome: "ok".into(), ip: who.ip.clone(),
+            reason: format!("to user {user_id}"),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Moves every open person of a departing specialist to another one, in one transaction.
     pub async fn reassign_caseload(&self, org_id: i64, from_user: i64, to_user: i64, who: &Who) -> Result<i64> {
         let now = self.now_ms();

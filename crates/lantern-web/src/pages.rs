@@ -306,6 +306,7 @@ fn action_name(a: PersonAction) -> &'static str {
         PersonAction::EditProfile => "update",
         PersonAction::ChangeEnrollment => "enrollment",
         PersonAction::ViewAccessLog => "access_log",
+        PersonAction::AssignTeam => "care_team",
     }
 }
 
@@ -329,7 +330,23 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     let can_edit = decide_person(&ctx.actor, PersonAction::EditProfile, facts).is_allowed();
     let next_stages = p.stage.next_stages().iter().map(|s| opt(s.code(), t.get(&format!("stage-{}", s.code())), false)).collect();
     let name = p.profile.display_name().to_string();
+    let can_assign = decide_person(&ctx.actor, PersonAction::AssignTeam, facts).is_allowed();
+    let team = app.store.care_team(ctx.org(), id).await?.into_iter().map(|(user_id, name, role)| TeamMember { user_id, name, role }).collect();
+    let (specialist_options, staff_options) = if can_assign {
+        let users = app.store.users_in_org(ctx.org()).await?;
+        let active = users.iter().filter(|u| u.active);
+        (
+            active.clone().filter(|u| u.roles.has(Role::Specialist)).map(|u| opt(&u.id.to_string(), u.display_name.clone(), Some(u.id) == p.primary_specialist_id)).collect(),
+            active.filter(|u| u.roles.is_staff()).map(|u| opt(&u.id.to_string(), u.display_name.clone(), false)).collect(),
+        )
+    } else {
+        (vec![], vec![])
+    };
     let page_html = PersonPage {
+        team,
+        can_assign,
+        specialist_options,
+        staff_options,
         c: Chrome::new(app, Some(ctx), "person-title", "caseload").titled(name.clone()),
         languages: if p.profile.languages.is_empty() { "—".into() } else { p.profile.languages.join(", ") },
         methods: method_names(t, &p.profile.contact_methods),
@@ -358,6 +375,7 @@ pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Strin
     let notice = match q(&pairs, "saved") {
         "1" => app.t.get("person-saved"),
         "stage" => app.t.get("person-stage-saved"),
+        "team" => app.t.get("person-team-saved"),
         _ => String::new(),
     };
     let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
@@ -512,6 +530,31 @@ pub async fn edit_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
             Err(e) => Err(e.into()),
         },
     }
+}
+
+#[derive(Deserialize)]
+pub struct TeamForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Changes the primary specialist or the care team (supervisors and admins).
+pub async fn change_team(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, Form(f): Form<TeamForm>) -> PageResult {
+    let id = parse_id(&raw)?;
+    check_person(&app, &ctx, id, PersonAction::AssignTeam).await?;
+    let user = parse_id(&f.user).map_err(|_| AppError::BadRequest(app.t.get("team-choose-someone")))?;
+    let role: String = f.role.trim().chars().take(100).collect();
+    match f.action.as_str() {
+        "primary" => app.store.set_primary_specialist(ctx.org(), id, user, &ctx.who()).await?,
+        "add" => app.store.add_care_team(ctx.org(), id, user, if role.is_empty() { "care team" } else { &role }, &ctx.who()).await?,
+        "remove" => app.store.remove_care_team(ctx.org(), id, user, &ctx.who()).await?,
+        _ => return Err(AppError::BadRequest(app.t.get("team-choose-someone"))),
+    }
+    Ok(see_other(&format!("/people/{id}?saved=team")))
 }
 
 #[derive(Deserialize)]

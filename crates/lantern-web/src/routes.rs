@@ -34,6 +34,7 @@ pub struct RouteSpec {
 const STAFF: &[Role] = &[Role::Specialist, Role::Supervisor, Role::Admin];
 const CASEWORK: &[Role] = &[Role::Specialist, Role::Supervisor];
 const ADMIN: &[Role] = &[Role::Admin];
+const LEADS: &[Role] = &[Role::Supervisor, Role::Admin];
 const PEER: &[Role] = &[Role::Peer];
 
 fn page(method: &'static str, path: &'static str, allow: Allow) -> RouteSpec {
@@ -65,6 +66,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/people/{id}/edit", Roles(STAFF)), get(pages::edit_person_form)),
         (page("POST", "/people/{id}/edit", Roles(STAFF)), post(pages::edit_person)),
         (page("POST", "/people/{id}/enrollment", Roles(STAFF)), post(pages::change_enrollment)),
+        (page("POST", "/people/{id}/team", Roles(LEADS)), post(pages::change_team)),
         (page("GET", "/people/{id}/access", Signed), get(pages::person_access)),
         (page("GET", "/me", Roles(PEER)), get(pages::portal)),
         (page("GET", "/admin/users", Roles(ADMIN)), get(pages::admin_users)),

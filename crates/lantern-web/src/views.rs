@@ -170,6 +170,16 @@ pub struct PersonPage {
     pub on: String,
     pub notice: String,
     pub more_link: Option<String>,
+    pub team: Vec<TeamMember>,
+    pub can_assign: bool,
+    pub specialist_options: Vec<SelectOption>,
+    pub staff_options: Vec<SelectOption>,
+}
+
+pub struct TeamMember {
+    pub user_id: i64,
+    pub name: String,
+    pub role: String,
 }
 
 pub struct TimelineView {

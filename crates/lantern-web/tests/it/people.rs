@@ -219,3 +219,37 @@ both!(admin_reassigns_a_departing_specialists_caseload, async |app: &TestApp| {
     assert!(n1 > 0);
     assert_eq!(app.store.count_audit(app.demo_org, "person.reassign", None, Some("ok")).await.unwrap(), n1);
 });
+
+both!(supervisor_changes_the_care_team, async |app: &TestApp| {
+    let id = app.person_only_on_specialist1().await;
+    let s2 = app.user_id("specialist2@demo").await;
+    // A specialist cannot change assignments (the route is for supervisors and admins).
+    let mut spec = app.login("specialist@demo").await;
+    spec.get(&format!("/people/{id}")).await;
+    assert_eq!(spec.post_form(&format!("/people/{id}/team"), &[("action", "add"), ("user", &s2.to_string())]).await.status, StatusCode::FORBIDDEN);
+    let mut sup = app.login("supervisor@demo").await;
+    let page = sup.get(&format!("/people/{id}")).await;
+    assert!(page.text.contains("Care team"));
+    let r = sup.post_form(&format!("/people/{id}/team"), &[("action", "add"), ("user", &s2.to_string()), ("role", "backup specialist")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Now specialist2 can see the person.
+    let mut other = app.login("specialist2@demo").await;
+    assert_eq!(other.get(&format!("/people/{id}")).await.status, StatusCode::OK);
+    sup.get(&format!("/people/{id}")).await;
+    let r = sup.post_form(&format!("/people/{id}/team"), &[("action", "remove"), ("user", &s2.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(other.get(&format!("/people/{id}")).await.status, StatusCode::NOT_FOUND);
+    // Making them primary moves the person to their caseload, with a timeline entry.
+    sup.get(&format!("/people/{id}")).await;
+    let r = sup.post_form(&format!("/people/{id}/team"), &[("action", "primary"), ("user", &s2.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.store.person(app.demo_org, id).await.unwrap().primary_specialist_id, Some(s2));
+    assert_eq!(app.store.timeline(app.demo_org, id, 1, 0).await.unwrap()[0].kind, "handoff");
+    // A supervisor cannot make a non-specialist primary, or reach into another organization.
+    let admin = app.user_id("admin@demo").await;
+    sup.get(&format!("/people/{id}")).await;
+    assert_eq!(sup.post_form(&format!("/people/{id}/team"), &[("action", "primary"), ("user", &admin.to_string())]).await.status, StatusCode::BAD_REQUEST);
+    let mut other_org = app.login("specialist@other").await;
+    other_org.get("/account").await;
+    assert_eq!(other_org.post_form(&format!("/people/{id}/team"), &[("action", "add"), ("user", "1")]).await.status, StatusCode::NOT_FOUND);
+});
