@@ -164,7 +164,7 @@ impl IntoResponse for AppError {
         let html = format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>{title} · Lantern</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body>\
-             <main id=\"main\" class=\"narrow\"><h1>{title}</h1><p>{text}</p><p><a href=\"/\">{home}</a></p></main></body></html>",
+             <header><div class=\"top\"><a class=\"brand\" href=\"/\">Lantern</a></div></header><main id=\"main\" class=\"narrow\"><h1>{title}</h1><p>{text}</p><p><a href=\"/\">{home}</a></p></main></body></html>",
             title = esc(&title),
             text = esc(&text),
             home = esc(&t("error-go-home")),
