@@ -835,3 +835,124 @@ pub async fn portal(State(app): State<AppState>, ctx: Ctx) -> PageResult {
 fn _unused(_: &str) -> String {
     urlencode("")
 }
+
+// ----- admin: audit report ---------------------------------------------------
+
+fn csv_field(s: &str) -> String {
+    // Quote every field; neutralize spreadsheet formulas.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The organization's audit trail with filters, as a page or CSV (admins only).
+pub async fn admin_audit(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> PageResult {
+    if !decide(&ctx.actor, OrgAction::ViewAudit).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    let pairs = query_pairs(&raw);
+    let org = app.store.org_cached(ctx.org()).await?;
+    let tz = jiff::tz::TimeZone::get(&org.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut errors = FormErrors::default();
+    let day_start = |field: &str, value: &str, errors: &mut FormErrors, plus_days: i64| -> Option<i64> {
+        if value.trim().is_empty() {
+            return None;
+        }
+        match value.trim().parse::<jiff::civil::Date>() {
+            Ok(d) => d
+                .checked_add(jiff::Span::new().days(plus_days))
+                .ok()
+                .and_then(|d| d.to_zoned(tz.clone()).ok())
+                .map(|z| z.timestamp().as_millisecond()),
+            Err(_) => {
+                errors.0.insert(field.to_string(), app.t.get("error-date-format"));
+                None
+            }
+        }
+    };
+    let from_ms = day_start("from", q(&pairs, "from"), &mut errors, 0);
+    let to_ms = day_start("to", q(&pairs, "to"), &mut errors, 1);
+    let person_raw = q(&pairs, "person").trim();
+    let person_id = if person_raw.is_empty() {
+        None
+    } else {
+        match person_raw.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errors.0.insert("person".into(), app.t.get("error-number"));
+                None
+            }
+        }
+    };
+    let outcome = match q(&pairs, "outcome") {
+        o @ ("ok" | "denied" | "failed") => o.to_string(),
+        _ => String::new(),
+    };
+    let csv = q(&pairs, "format") == "csv";
+    let filter = lantern_store::audit::ReportFilter {
+        actor_email: q(&pairs, "actor").chars().take(254).collect(),
+        person_id,
+        action_prefix: q(&pairs, "action").chars().take(60).collect(),
+        outcome: outcome.clone(),
+        from_ms,
+        to_ms,
+        limit: if csv { 10_000 } else { 200 },
+        before_seq: q(&pairs, "before").parse().ok(),
+    };
+    let rows = if errors.is_empty() { app.store.audit_report(ctx.org(), &filter).await? } else { vec![] };
+    let mut e = ctx.entry("audit.view", None, "audit", if csv { "csv" } else { "page" }, "ok", app.store.now_ms());
+    e.reason = raw.clone().unwrap_or_default().chars().take(300).collect();
+    app.store.record_event(e).await?;
+    let when = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S %Z").to_string()).unwrap_or_default();
+    if csv {
+        let mut out = String::from("seq,time,actor,action,person_id,object_type,object_id,outcome,ip,reason\n");
+        for r in &rows {
+            let fields = [r.seq.to_string(), when(r.ts_ms), r.actor_name.clone(), r.action.clone(), r.person_id.map(|p| p.to_string()).unwrap_or_default(), r.object_type.clone(), r.object_id.clone(), r.outcome.clone(), r.ip.clone(), r.reason.clone()];
+            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"lantern-audit.csv\"")],
+            out,
+        )
+            .into_response());
+    }
+    let link_with = |extra: (&str, String)| {
+        let mut kv: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "before" && k != "format").cloned().collect();
+        kv.push((extra.0.to_string(), extra.1));
+        format!("/admin/audit?{}", serde_urlencoded::to_string(&kv).unwrap_or_default())
+    };
+    let older_link = (rows.len() as i64 == filter.limit).then(|| rows.last().map(|r| link_with(("before", r.seq.to_string())))).flatten();
+    let t = &app.t;
+    let outcomes = [("", "audit-any-outcome"), ("ok", "audit-outcome-ok"), ("denied", "audit-outcome-denied"), ("failed", "audit-outcome-failed")]
+        .iter()
+        .map(|(v, k)| opt(v, t.get(k), *v == outcome))
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = AdminAuditPage {
+        c: Chrome::new(&app, Some(&ctx), "audit-title", "audit"),
+        rows: rows
+            .iter()
+            .map(|r| AuditView {
+                seq: r.seq,
+                when: when(r.ts_ms),
+                who: r.actor_name.clone(),
+                action: r.action.clone(),
+                person: r.person_id.map(|p| p.to_string()).unwrap_or_default(),
+                object: format!("{} {}", r.object_type, r.object_id),
+                outcome: r.outcome.clone(),
+                ip: r.ip.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        actor: filter.actor_email.clone(),
+        person: person_raw.to_string(),
+        action: filter.action_prefix.clone(),
+        outcomes,
+        from: q(&pairs, "from").to_string(),
+        to: q(&pairs, "to").to_string(),
+        csv_link: link_with(("format", "csv".into())),
+        older_link,
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}

@@ -337,3 +337,31 @@ pub struct PortalPage {
     pub specialist: String,
     pub access: Vec<AccessView>,
 }
+
+pub struct AuditView {
+    pub seq: i64,
+    pub when: String,
+    pub who: String,
+    pub action: String,
+    pub person: String,
+    pub object: String,
+    pub outcome: String,
+    pub ip: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+pub struct AdminAuditPage {
+    pub c: Chrome,
+    pub rows: Vec<AuditView>,
+    pub actor: String,
+    pub person: String,
+    pub action: String,
+    pub outcomes: Vec<SelectOption>,
+    pub from: String,
+    pub to: String,
+    pub csv_link: String,
+    pub older_link: Option<String>,
+    pub errors: FormErrors,
+}

@@ -196,3 +196,25 @@ both!(security_headers_on_person_pages, async |app: &TestApp| {
     let r = c.post_form(&format!("/people/{}/edit", app.peer_person), &[("legal_name", &big)]).await;
     assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE || r.status == StatusCode::BAD_REQUEST, "{}", r.status);
 });
+
+both!(admin_audit_report_filters_and_exports, async |app: &TestApp| {
+    let mut s1 = app.login("specialist@demo").await;
+    s1.get(&format!("/people/{}", app.peer_person)).await;
+    app.store.flush_audit().await.unwrap();
+    let mut admin = app.login("admin@demo").await;
+    let r = admin.get(&format!("/admin/audit?action=person.view&person={}", app.peer_person)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("specialist@demo"), "the view by specialist@demo is listed");
+    let r = admin.get("/admin/audit?from=yesterday").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"from-err\""));
+    let r = admin.get("/admin/audit?format=csv&outcome=ok").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("content-type").starts_with("text/csv"));
+    assert!(r.text.starts_with("seq,time,actor,action"));
+    assert!(r.text.lines().count() > 5);
+    // Looking at the trail is itself in the trail.
+    assert!(app.store.count_audit(app.demo_org, "audit.view", None, Some("ok")).await.unwrap() >= 3);
+    // Nobody else may read it.
+    assert_eq!(s1.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
+});
