@@ -59,4 +59,11 @@ if [ ! -f .test-tools/node_modules/axe-core/axe.min.js ]; then
 fi
 
 say "running the tests (SQLite and PostgreSQL, browser, property tests)"
-cargo test --workspace --locked "$@"
+log="$(mktemp)"
+status=0
+cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nlantern: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"

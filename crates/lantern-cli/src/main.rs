@@ -102,6 +102,18 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// Check text for stigmatizing or non-recovery-oriented language and for signs of distress.
+    ///
+    /// With files: prints `file:line:col: rule: "text" → suggestion (reason)` and exits 1 when a
+    /// warn-level flag is found. With --jsonl: reads {"id","text"} lines on standard input and
+    /// writes one JSON result per line (exit 0 when every line was read, 2 if any line was bad).
+    Check {
+        /// Read JSON lines on standard input, write JSON lines on standard output.
+        #[arg(long)]
+        jsonl: bool,
+        /// Files to check ("-" or none reads standard input).
+        files: Vec<PathBuf>,
+    },
     /// Write a consistent copy of the database (safe while the server runs).
     Backup {
         file: PathBuf,
@@ -240,8 +252,78 @@ async fn generate_demo(store: &Store, people: usize, seed: u64, as_of: Option<&s
     Ok(summary)
 }
 
+fn main() {
+    // The language checker needs no runtime or database: run it straight away.
+    if let Some(code) = check_command() {
+        std::process::exit(code);
+    }
+    async_main();
+}
+
+/// Runs `lantern check …` if that is the command; returns its exit code.
+fn check_command() -> Option<i32> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) != Some("check") {
+        return None;
+    }
+    let cli = Cli::parse();
+    let Command::Check { jsonl, files } = cli.command else { return None };
+    let checker = lantern_language::Checker::builtin();
+    if jsonl {
+        if !files.is_empty() {
+            eprintln!("lantern check: --jsonl reads standard input; do not name files with it");
+            return Some(2);
+        }
+        let stdin = std::io::stdin();
+        let stdout = std::io::stdout();
+        return Some(match lantern_language::jsonl::check_jsonl(&checker, stdin.lock(), stdout.lock(), std::io::stderr()) {
+            Ok(outcome) if outcome.any_bad() => 2,
+            Ok(_) => 0,
+            Err(e) => {
+                eprintln!("lantern check: {e}");
+                2
+            }
+        });
+    }
+    let mut warned = false;
+    let mut broken = false;
+    let inputs: Vec<PathBuf> = if files.is_empty() { vec![PathBuf::from("-")] } else { files };
+    let mut out = String::new();
+    for path in inputs {
+        let name = path.display().to_string();
+        let bytes = if name == "-" {
+            let mut b = Vec::new();
+            std::io::stdin().read_to_end(&mut b).map(|_| b)
+        } else {
+            std::fs::read(&path)
+        };
+        let text = match bytes.map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                eprintln!("{name}: not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to());
+                broken = true;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("{name}: cannot read: {e}");
+                broken = true;
+                continue;
+            }
+        };
+        let report = checker.check(&text);
+        warned |= report.has_warnings();
+        out.push_str(&lantern_language::jsonl::format_file_flags(&name, &text, &report));
+        if let Some(level) = report.distress.level {
+            let cues: Vec<String> = report.distress.cues.iter().map(|c| format!("\"{}\" ({})", c.text, c.kind)).collect();
+            out.push_str(&format!("{name}: distress ({}): {} — bring the crisis protocol and the person's safety plan forward\n", level.as_str(), cues.join(", ")));
+        }
+    }
+    print!("{out}");
+    Some(if broken { 2 } else if warned { 1 } else { 0 })
+}
+
 #[tokio::main]
-async fn main() {
+async fn async_main() {
     if let Err(e) = run().await {
         eprintln!("lantern: {e:#}");
         std::process::exit(1);
@@ -255,6 +337,7 @@ async fn run() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
+        Command::Check { .. } => bail!("`check` runs before the runtime starts"),
         Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url, tls_cert, tls_key, ip_attempts_per_minute } => {
             let started = std::time::Instant::now();
             let store = open(&db, true).await?;

@@ -198,3 +198,41 @@ fn serves_https_with_tls_cert_and_key() {
     assert!(!o.status.success());
     assert!(out(&o).contains("--tls-key"), "{}", out(&o));
 }
+
+#[test]
+fn check_jsonl_contract_and_file_mode() {
+    let input = "{\"id\": \"a\", \"text\": \"he is an addict\"}\n{not json}\n{\"id\": \"c\"}\n{\"id\": \"d\", \"text\": \"Narcotics Anonymous meets on Tuesdays.\"}\n";
+    let o = lantern(&["check", "--jsonl"], Some(input));
+    assert_eq!(o.status.code(), Some(2), "a bad line makes the exit code 2");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4, "one line out per line in");
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[0]["flags"][0]["text"], "addict");
+    assert_eq!(lines[0]["flags"][0]["start"], 9);
+    assert_eq!(lines[0]["flags"][0]["severity"], "warn");
+    assert_eq!(lines[1]["line"], 2);
+    assert!(lines[1]["error"].is_string());
+    assert_eq!(lines[2]["line"], 3);
+    assert_eq!(lines[3]["flags"].as_array().unwrap().len(), 0, "organization names are not flagged");
+    assert_eq!(lines[3]["distress"]["flagged"], false);
+    assert!(!o.stderr.is_empty(), "bad lines are also reported on stderr");
+    let ok = lantern(&["check", "--jsonl"], Some("{\"id\": \"x\", \"text\": \"cleaned her apartment\"}\n"));
+    assert_eq!(ok.status.code(), Some(0));
+
+    let work = dir("check");
+    let note = work.0.join("note.txt");
+    std::fs::write(&note, "Met at the library.\nHe is an addict who relapsed, UA came back dirty.\n").unwrap();
+    let o = lantern(&["check", d(&note)], None);
+    assert_eq!(o.status.code(), Some(1), "warn-level flags exit 1");
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains(&format!("{}:2:10: addict: \"addict\" → person with a substance use disorder", d(&note))), "{s}");
+    let clean = work.0.join("clean.txt");
+    std::fs::write(&clean, "We walked to the food pantry together.\n").unwrap();
+    assert_eq!(lantern(&["check", d(&clean)], None).status.code(), Some(0));
+    let bad = work.0.join("bad.txt");
+    std::fs::write(&bad, [0xff, 0xfe, 0x41]).unwrap();
+    let o = lantern(&["check", d(&bad)], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("not UTF-8"), "{}", out(&o));
+}

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod backup;
 pub mod clock;
 pub mod demo;
+pub mod language;
 mod migrate;
 pub mod people;
 pub mod users;

@@ -12,12 +12,22 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+/// Applied in order of version; a version missing from a database is applied
+/// even when a later one already is (branches may land in either order).
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "language",
+        sqlite: include_str!("../migrations/sqlite/0003_language.sql"),
+        postgres: include_str!("../migrations/postgres/0003_language.sql"),
+    },
+];
 
 pub fn latest() -> i64 {
     MIGRATIONS.last().map(|m| m.version).unwrap_or(0)

@@ -185,8 +185,8 @@ pub struct MeOut {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment and caseloads. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
-    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment),
-    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut)),
+    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, language_check, language_dismiss),
+    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, LanguageIn, LanguageOut, LanguageFlag, DistressOut, DistressCue, DismissalIn)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -229,6 +229,9 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
 /// Field names in errors are `&'static str`; body fields come from a fixed set, so map them.
 fn leak_field(name: &str) -> &'static str {
     const KNOWN: &[&str] = &[
+        "text",
+        "rule",
+        "reason",
         "legal_name", "preferred_name", "pronouns", "date_of_birth", "languages", "contact_methods", "phone", "email", "voicemail_ok",
         "contact_times", "safe_contact_notes", "strengths", "cultural_preferences", "what_helps", "what_doesnt_help", "to", "on", "reason",
     ];
@@ -459,4 +462,130 @@ pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw):
     let p = app.store.person(ctx.org(), id).await?;
     let _ = decide_person;
     Ok(with_etag(json_ok(StatusCode::OK, &PersonOut::from(&p)), p.version))
+}
+
+/// Text to check.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageIn {
+    /// Up to 100,000 characters.
+    #[schema(max_length = 100000)]
+    pub text: String,
+}
+
+/// One wording suggestion. `start`/`end` are UTF-8 byte offsets; `start_utf16`/`end_utf16` are for browsers.
+#[derive(Serialize, ToSchema)]
+pub struct LanguageFlag {
+    pub start: usize,
+    pub end: usize,
+    pub start_utf16: usize,
+    pub end_utf16: usize,
+    pub text: String,
+    pub rule: String,
+    pub category: String,
+    /// warn or info
+    pub severity: String,
+    pub suggestions: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DistressCue {
+    pub start: usize,
+    pub end: usize,
+    pub start_utf16: usize,
+    pub end_utf16: usize,
+    pub text: String,
+    pub kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DistressOut {
+    pub flagged: bool,
+    /// concern, urgent, or null
+    pub level: Option<String>,
+    pub cues: Vec<DistressCue>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LanguageOut {
+    pub flags: Vec<LanguageFlag>,
+    pub distress: DistressOut,
+}
+
+/// Converts a checker report to the wire form, with UTF-16 offsets for the browser.
+pub fn language_out(text: &str, report: &lantern_language::Report) -> LanguageOut {
+    let idx = lantern_language::Utf16Index::new(text);
+    LanguageOut {
+        flags: report
+            .flags
+            .iter()
+            .map(|f| LanguageFlag {
+                start: f.start,
+                end: f.end,
+                start_utf16: idx.get(f.start),
+                end_utf16: idx.get(f.end),
+                text: f.text.clone(),
+                rule: f.rule.clone(),
+                category: f.category.clone(),
+                severity: match f.severity {
+                    lantern_language::Severity::Warn => "warn".into(),
+                    lantern_language::Severity::Info => "info".into(),
+                },
+                suggestions: f.suggestions.clone(),
+                reason: f.reason.clone(),
+            })
+            .collect(),
+        distress: DistressOut {
+            flagged: report.distress.flagged,
+            level: report.distress.level.map(|l| l.as_str().to_string()),
+            cues: report
+                .distress
+                .cues
+                .iter()
+                .map(|c| DistressCue { start: c.start, end: c.end, start_utf16: idx.get(c.start), end_utf16: idx.get(c.end), text: c.text.clone(), kind: c.kind.clone() })
+                .collect(),
+        },
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/language/check", tag = "language", request_body = LanguageIn,
+    responses((status = 200, body = LanguageOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn language_check(State(app): State<AppState>, _ctx: Ctx, body: Bytes) -> ApiResult {
+    let input: LanguageIn = parse_body(&body)?;
+    if input.text.chars().count() > 100_000 {
+        return Err(invalid("text", "must be at most 100,000 characters"));
+    }
+    let report = app.checker.check(&input.text);
+    Ok(json_ok(StatusCode::OK, &language_out(&input.text, &report)))
+}
+
+/// A suggestion someone chose not to take, recorded to tune the rules.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissalIn {
+    #[schema(max_length = 100)]
+    pub rule: String,
+    #[schema(max_length = 500)]
+    pub text: String,
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/language/dismissals", tag = "language", request_body = DismissalIn,
+    responses((status = 204, description = "Recorded"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn language_dismiss(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> ApiResult {
+    let input: DismissalIn = parse_body(&body)?;
+    let rule = input.rule.trim();
+    if rule.is_empty() || rule.chars().count() > 100 {
+        return Err(invalid("rule", "must be a rule id (1 to 100 characters)"));
+    }
+    if input.text.chars().count() > 500 {
+        return Err(invalid("text", "must be at most 500 characters"));
+    }
+    let reason: String = input.reason.unwrap_or_default().chars().take(500).collect();
+    app.store.record_dismissal(ctx.org(), ctx.user.id, rule, &input.text, &reason).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

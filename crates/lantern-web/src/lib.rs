@@ -79,12 +79,20 @@ pub struct AppState {
     pub hasher: Hasher,
     pub t: i18n::Messages,
     pub config: Arc<WebConfig>,
+    /// The language and distress checker, built once (see `lantern-language`).
+    pub checker: Arc<lantern_language::Checker>,
 }
 
 impl AppState {
     pub fn new(store: Store, hasher: Hasher, config: WebConfig) -> Result<AppState, i18n::CatalogError> {
         error::init_error_catalog();
-        Ok(AppState { store, hasher, t: Arc::new(i18n::Catalog::english()?), config: Arc::new(config) })
+        Ok(AppState {
+            store,
+            hasher,
+            t: Arc::new(i18n::Catalog::english()?),
+            config: Arc::new(config),
+            checker: Arc::new(lantern_language::Checker::builtin()),
+        })
     }
 }
 

@@ -342,7 +342,28 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     } else {
         (vec![], vec![])
     };
+    let mut suggestions = Vec::new();
+    if ctx.user.roles.is_staff() {
+        let pr = &p.profile;
+        for (key, value) in [
+            ("person-strengths", &pr.strengths),
+            ("person-what-helps", &pr.what_helps),
+            ("person-what-doesnt-help", &pr.what_doesnt_help),
+            ("field-cultural", &pr.cultural_preferences),
+            ("field-safe-contact", &pr.safe_contact_notes),
+        ] {
+            for f in app.checker.check(value).flags {
+                suggestions.push(SuggestionView {
+                    field: t.get(key),
+                    text: f.text,
+                    suggestion: f.suggestions.first().cloned().unwrap_or_default(),
+                    reason: f.reason,
+                });
+            }
+        }
+    }
     let page_html = PersonPage {
+        suggestions,
         team,
         can_assign,
         specialist_options,

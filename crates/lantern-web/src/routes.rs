@@ -77,6 +77,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/admin/audit", Roles(ADMIN)), get(pages::admin_audit)),
         (api("GET", "/api/v1/openapi.json", Public), get(api::openapi_json)),
         (api("GET", "/api/v1/me", Signed), get(api::me)),
+        (api("POST", "/api/v1/language/check", Roles(STAFF)), post(api::language_check)),
+        (api("POST", "/api/v1/language/dismissals", Roles(STAFF)), post(api::language_dismiss)),
         (api("GET", "/api/v1/caseload", Roles(CASEWORK)), get(api::caseload)),
         (api("GET", "/api/v1/people", Roles(STAFF)), get(api::list_people)),
         (api("POST", "/api/v1/people", Roles(STAFF)), post(api::create_person)),

@@ -171,6 +171,8 @@ pub struct PersonPage {
     pub notice: String,
     pub more_link: Option<String>,
     pub team: Vec<TeamMember>,
+    /// Wording suggestions for what is written on this record (shown to staff; works without JavaScript).
+    pub suggestions: Vec<SuggestionView>,
     pub can_assign: bool,
     pub specialist_options: Vec<SelectOption>,
     pub staff_options: Vec<SelectOption>,
@@ -364,4 +366,11 @@ pub struct AdminAuditPage {
     pub csv_link: String,
     pub older_link: Option<String>,
     pub errors: FormErrors,
+}
+
+pub struct SuggestionView {
+    pub field: String,
+    pub text: String,
+    pub suggestion: String,
+    pub reason: String,
 }

@@ -150,6 +150,30 @@ async fn specialist_keyboard_flow_in_chromium() {
     press_enter(&c).await;
     wait_for_path(&c, &format!("/people/{person}/edit")).await;
     axe_clean(&c, &axe, "/people/{id}/edit").await;
+    // The language assistant suggests wording as you type; apply one with the keyboard.
+    tab_to(&c, "#f-strengths").await;
+    type_here(&c, " Proud that he is an addict in recovery no more.").await;
+    let mut suggestion = None;
+    for _ in 0..50 {
+        if let Ok(b) = c.find(Locator::Css("#f-strengths-lang button.secondary")).await {
+            suggestion = Some(b);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    suggestion.expect("a wording suggestion appears as you type");
+    axe_clean(&c, &axe, "/people/{id}/edit with suggestions").await;
+    tab_to(&c, "#f-strengths-lang button.secondary").await;
+    press_enter(&c).await;
+    let mut applied = String::new();
+    for _ in 0..30 {
+        applied = c.find(Locator::Css("#f-strengths")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+        if !applied.contains("an addict") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!applied.contains("an addict") && applied.contains("substance use disorder"), "suggestion applied: {applied}");
     tab_to(&c, "#f-email").await;
     type_here(&c, "not-an-email").await;
     press_enter(&c).await;

@@ -7,5 +7,6 @@ mod audit;
 mod auth;
 mod browser;
 mod catalogue;
+mod language;
 mod matrix;
 mod people;
