@@ -185,8 +185,8 @@ pub struct MeOut {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment and caseloads. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
-    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, language_check, language_dismiss),
-    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, LanguageIn, LanguageOut, LanguageFlag, DistressOut, DistressCue, DismissalIn)),
+    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, language_check, language_dismiss, crate::language::get_settings, crate::language::put_settings),
+    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, LanguageIn, LanguageOut, LanguageFlag, DistressOut, DistressCue, DismissalIn, crate::language::LanguageSettingsDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -552,12 +552,12 @@ pub fn language_out(text: &str, report: &lantern_language::Report) -> LanguageOu
 #[utoipa::path(post, path = "/api/v1/language/check", tag = "language", request_body = LanguageIn,
     responses((status = 200, body = LanguageOut), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn language_check(State(app): State<AppState>, _ctx: Ctx, body: Bytes) -> ApiResult {
+pub async fn language_check(State(app): State<AppState>, ctx: Ctx, body: Bytes) -> ApiResult {
     let input: LanguageIn = parse_body(&body)?;
     if input.text.chars().count() > 100_000 {
         return Err(invalid("text", "must be at most 100,000 characters"));
     }
-    let report = app.checker.check(&input.text);
+    let report = app.checker_for(ctx.org()).await.check(&input.text);
     Ok(json_ok(StatusCode::OK, &language_out(&input.text, &report)))
 }
 

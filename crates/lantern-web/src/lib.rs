@@ -14,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod language;
 mod middleware;
 mod pages;
 pub mod routes;
@@ -81,6 +82,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// The language and distress checker, built once (see `lantern-language`).
     pub checker: Arc<lantern_language::Checker>,
+    /// Each organization's tuned checker (see `language`).
+    pub org_checkers: Arc<language::OrgCheckers>,
 }
 
 impl AppState {
@@ -92,6 +95,7 @@ impl AppState {
             t: Arc::new(i18n::Catalog::english()?),
             config: Arc::new(config),
             checker: Arc::new(lantern_language::Checker::builtin()),
+            org_checkers: Arc::default(),
         })
     }
 }

@@ -344,6 +344,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     };
     let mut suggestions = Vec::new();
     if ctx.user.roles.is_staff() {
+        let checker = app.checker_for(ctx.org()).await;
         let pr = &p.profile;
         for (key, value) in [
             ("person-strengths", &pr.strengths),
@@ -352,7 +353,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
             ("field-cultural", &pr.cultural_preferences),
             ("field-safe-contact", &pr.safe_contact_notes),
         ] {
-            for f in app.checker.check(value).flags {
+            for f in checker.check(value).flags {
                 suggestions.push(SuggestionView {
                     field: t.get(key),
                     text: f.text,
@@ -453,7 +454,8 @@ fn to_input(f: &PersonForm, methods: &[String]) -> ProfileInput {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn person_form_page(app: &AppState, ctx: &Ctx, action: String, heading_key: &str, f: PersonForm, methods: &[String], errors: FormErrors, cancel: String, conflict: bool) -> PageResult {
+async fn person_form_page(app: &AppState, ctx: &Ctx, action: String, heading_key: &str, f: PersonForm, methods: &[String], errors: FormErrors, cancel: String, conflict: bool) -> PageResult {
+    let crisis = app.crisis_protocol(ctx.org()).await;
     let status = if errors.is_empty() && !conflict { StatusCode::OK } else if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = PersonFormPage {
         c: Chrome::new(app, Some(ctx), heading_key, "caseload"),
@@ -464,6 +466,7 @@ fn person_form_page(app: &AppState, ctx: &Ctx, action: String, heading_key: &str
         errors,
         cancel,
         conflict,
+        crisis,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -472,7 +475,7 @@ pub async fn new_person_form(State(app): State<AppState>, ctx: Ctx) -> PageResul
     if !decide(&ctx.actor, OrgAction::CreatePerson).is_allowed() {
         return Err(AppError::Forbidden);
     }
-    person_form_page(&app, &ctx, "/people".into(), "new-person-title", PersonForm::default(), &[], FormErrors::default(), "/caseload".into(), false)
+    person_form_page(&app, &ctx, "/people".into(), "new-person-title", PersonForm::default(), &[], FormErrors::default(), "/caseload".into(), false).await
 }
 
 pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> PageResult {
@@ -484,7 +487,7 @@ pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: axum::bo
     match parse_profile(&to_input(&form, &methods), today) {
         Err(v) => {
             let errors = FormErrors::from_validation(&app.t, &v);
-            person_form_page(&app, &ctx, "/people".into(), "new-person-title", form, &methods, errors, "/caseload".into(), false)
+            person_form_page(&app, &ctx, "/people".into(), "new-person-title", form, &methods, errors, "/caseload".into(), false).await
         }
         Ok(profile) => {
             let primary = ctx.user.roles.has(Role::Specialist).then_some(ctx.user.id);
@@ -525,7 +528,7 @@ pub async fn edit_person_form(State(app): State<AppState>, ctx: Ctx, Path(raw): 
     app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
     let p = app.store.person(ctx.org(), id).await?;
     let (form, methods) = form_from_person(&p);
-    person_form_page(&app, &ctx, format!("/people/{id}/edit"), "edit-person-title", form, &methods, FormErrors::default(), format!("/people/{id}"), false)
+    person_form_page(&app, &ctx, format!("/people/{id}/edit"), "edit-person-title", form, &methods, FormErrors::default(), format!("/people/{id}"), false).await
 }
 
 pub async fn edit_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: axum::body::Bytes) -> PageResult {
@@ -537,7 +540,7 @@ pub async fn edit_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
     match parse_profile(&to_input(&form, &methods), today) {
         Err(v) => {
             let errors = FormErrors::from_validation(&app.t, &v);
-            person_form_page(&app, &ctx, action, "edit-person-title", form, &methods, errors, format!("/people/{id}"), false)
+            person_form_page(&app, &ctx, action, "edit-person-title", form, &methods, errors, format!("/people/{id}"), false).await
         }
         Ok(profile) => match app.store.update_profile(ctx.org(), id, &profile, form.version, &ctx.who()).await {
             Ok(_) => Ok(see_other(&format!("/people/{id}?saved=1"))),
@@ -546,7 +549,7 @@ pub async fn edit_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
                 let current = app.store.person(ctx.org(), id).await?;
                 let mut f = form;
                 f.version = current.version;
-                person_form_page(&app, &ctx, action, "edit-person-title", f, &methods, FormErrors::default(), format!("/people/{id}"), true)
+                person_form_page(&app, &ctx, action, "edit-person-title", f, &methods, FormErrors::default(), format!("/people/{id}"), true).await
             }
             Err(e) => Err(e.into()),
         },

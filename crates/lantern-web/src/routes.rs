@@ -5,12 +5,12 @@
 //! test matrix iterates over it. Data-level checks (is this person on your
 //! caseload?) happen in the handlers through `lantern_domain::policy`.
 
-use axum::routing::{get, patch, post, MethodRouter};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, middleware, pages, AppState};
+use crate::{api, language, middleware, pages, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +75,14 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/admin/users/{id}/reset", Roles(ADMIN)), post(pages::admin_reset)),
         (page("POST", "/admin/reassign", Roles(ADMIN)), post(pages::admin_reassign)),
         (page("GET", "/admin/audit", Roles(ADMIN)), get(pages::admin_audit)),
+        (page("GET", "/admin/language", Roles(ADMIN)), get(language::admin_language)),
+        (page("POST", "/admin/language", Roles(ADMIN)), post(language::admin_language_save)),
         (api("GET", "/api/v1/openapi.json", Public), get(api::openapi_json)),
         (api("GET", "/api/v1/me", Signed), get(api::me)),
         (api("POST", "/api/v1/language/check", Roles(STAFF)), post(api::language_check)),
         (api("POST", "/api/v1/language/dismissals", Roles(STAFF)), post(api::language_dismiss)),
+        (api("GET", "/api/v1/language/settings", Roles(ADMIN)), get(language::get_settings)),
+        (api("PUT", "/api/v1/language/settings", Roles(ADMIN)), put(language::put_settings)),
         (api("GET", "/api/v1/caseload", Roles(CASEWORK)), get(api::caseload)),
         (api("GET", "/api/v1/people", Roles(STAFF)), get(api::list_people)),
         (api("POST", "/api/v1/people", Roles(STAFF)), post(api::create_person)),

@@ -254,6 +254,8 @@ pub struct PersonFormPage {
     pub errors: FormErrors,
     pub cancel: String,
     pub conflict: bool,
+    /// The organization's crisis protocol, shown by the assistant when text signals risk.
+    pub crisis: String,
 }
 
 #[derive(Template)]

@@ -52,3 +52,42 @@ both!(saved_text_shows_suggestions_without_javascript, async |app: &TestApp| {
     assert!(page.text.contains("Wording suggestions"), "shown after saving");
     assert!(page.text.contains("person with a substance use disorder"));
 });
+
+both!(admins_tune_the_rules_for_their_organization, async |app: &TestApp| {
+    let mut admin = app.login("admin@demo").await;
+    let page = admin.get("/admin/language").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("name=\"on\" value=\"addict\" checked"));
+    // Switch off "addict", add an organization term, set the crisis protocol.
+    let base = lantern_language::RuleSet::builtin();
+    let mut fields: Vec<(String, String)> = base.rules.iter().filter(|r| r.enabled && r.id != "addict").map(|r| ("on".to_string(), r.id.clone())).collect();
+    fields.push(("new_id".into(), "program dropout".into()));
+    fields.push(("new_forms".into(), "program dropout, program dropouts".into()));
+    fields.push(("new_suggestion".into(), "person who visits often".into()));
+    fields.push(("new_reason".into(), "Our members asked us to stop using it.".into()));
+    fields.push(("crisis_protocol".into(), "Call the Riverbend crisis team at 555-0100, or 988.".into()));
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = admin.post_form("/admin/language", &refs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text.chars().take(2000).collect::<String>());
+    let mut spec = app.login("specialist@demo").await;
+    spec.get("/account").await;
+    let t = spec.csrf.clone();
+    let r = spec.json("POST", "/api/v1/language/check", Some(json!({"text": "He is an addict and a program dropout."})), &[("x-csrf-token", &t)]).await;
+    let rules: Vec<String> = r.json()["flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    assert!(!rules.contains(&"addict".to_string()), "{rules:?}");
+    assert!(rules.contains(&"org-program-dropout".to_string()), "{rules:?}");
+    // The other organization is untouched.
+    let mut other = app.login("specialist@other").await;
+    other.get("/account").await;
+    let t2 = other.csrf.clone();
+    let r = other.json("POST", "/api/v1/language/check", Some(json!({"text": "He is an addict."})), &[("x-csrf-token", &t2)]).await;
+    assert_eq!(r.json()["flags"][0]["rule"], "addict");
+    // The API refuses overrides that name rules that do not exist, and changes nothing.
+    admin.get("/account").await;
+    let ta = admin.csrf.clone();
+    let r = admin.json("PUT", "/api/v1/language/settings", Some(json!({"overrides": {"disabled": ["no-such-rule"]}, "crisis_protocol": ""})), &[("x-csrf-token", &ta)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin.json("GET", "/api/v1/language/settings", None, &[]).await;
+    assert!(r.json()["crisis_protocol"].as_str().unwrap().contains("555-0100"));
+    assert_eq!(app.store.count_audit(app.demo_org, "language.settings_update", None, Some("ok")).await.unwrap(), 1);
+});
