@@ -68,6 +68,12 @@ enum Command {
         /// The private key (PEM) for --tls-cert.
         #[arg(long, env = "LANTERN_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// SMTP server for invitation e-mails, e.g. smtp://user:pass@mail.example.org:587?tls=required.
+        #[arg(long, env = "LANTERN_SMTP_URL", requires = "smtp_from")]
+        smtp_url: Option<String>,
+        /// The From address of invitation e-mails, e.g. "Lantern <lantern@example.org>".
+        #[arg(long, env = "LANTERN_SMTP_FROM")]
+        smtp_from: Option<String>,
         /// Sign-in attempts allowed per client address per minute.
         #[arg(long, env = "LANTERN_IP_ATTEMPTS_PER_MINUTE", default_value_t = 20)]
         ip_attempts_per_minute: i64,
@@ -338,7 +344,7 @@ async fn run() -> Result<()> {
         .init();
     match cli.command {
         Command::Check { .. } => bail!("`check` runs before the runtime starts"),
-        Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url, tls_cert, tls_key, ip_attempts_per_minute } => {
+        Command::Serve { addr, db, demo, secure_cookies, trust_proxy, public_url, tls_cert, tls_key, smtp_url, smtp_from, ip_attempts_per_minute } => {
             let started = std::time::Instant::now();
             let store = open(&db, true).await?;
             if demo {
@@ -360,6 +366,10 @@ async fn run() -> Result<()> {
                     println!("Demo accounts: {} — password from LANTERN_DEMO_PASSWORD", DEMO_ACCOUNTS.join(", "));
                 }
             }
+            let mailer = match (&smtp_url, &smtp_from) {
+                (Some(url), Some(from)) => Some(lantern_web::mail::Mailer::new(url, from).map_err(|e| anyhow!(e))?),
+                _ => None,
+            };
             let tls = tls_cert.is_some();
             let scheme = if tls { "https" } else { "http" };
             let config = WebConfig {
@@ -368,6 +378,7 @@ async fn run() -> Result<()> {
                 demo,
                 public_url: public_url.unwrap_or_else(|| format!("{scheme}://{addr}")),
                 ip_attempts_per_minute,
+                mailer,
                 ..WebConfig::default()
             };
             let state = AppState::new(store.clone(), hasher(), config)?;

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod language;
+pub mod mail;
 mod middleware;
 mod pages;
 pub mod routes;
@@ -41,6 +42,8 @@ pub struct WebConfig {
     pub ip_attempts_per_minute: i64,
     /// Base URL used in invite links (e.g. https://lantern.example.org).
     pub public_url: String,
+    /// Outgoing mail for invitations and resets; None shows the link to the admin only.
+    pub mailer: Option<mail::Mailer>,
 }
 
 impl Default for WebConfig {
@@ -52,6 +55,7 @@ impl Default for WebConfig {
             session: SessionLimits::default(),
             ip_attempts_per_minute: 20,
             public_url: "http://127.0.0.1:8080".into(),
+            mailer: None,
         }
     }
 }

@@ -720,6 +720,24 @@ pub async fn admin_users(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): R
 
 const INVITE_DAYS: i64 = 7;
 
+/// E-mails a one-time link when SMTP is configured; returns the notice for the admin.
+async fn mail_link(app: &AppState, user: &User, link: &str, reset: bool) -> String {
+    let t = &app.t;
+    let base = t.get(if reset { "admin-reset-notice" } else { "admin-invited-notice" });
+    let Some(mailer) = &app.config.mailer else { return base };
+    let org = app.store.org_cached(user.org_id).await.map(|o| o.name).unwrap_or_default();
+    let args = [("name", user.display_name.clone().into()), ("org", org.into()), ("link", link.to_string().into()), ("days", INVITE_DAYS.into())];
+    let subject = t.get_with(if reset { "mail-reset-subject" } else { "mail-invite-subject" }, &args);
+    let body = t.get_with(if reset { "mail-reset-body" } else { "mail-invite-body" }, &args);
+    match mailer.send(&user.display_name, &user.email, &subject, body).await {
+        Ok(()) => format!("{base} {}", t.get_with("admin-mail-sent", &[("email", user.email.clone().into())])),
+        Err(e) => {
+            tracing::warn!(error = %e, "invitation e-mail not sent");
+            format!("{base} {}", t.get("admin-mail-failed"))
+        }
+    }
+}
+
 pub async fn admin_invite(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> PageResult {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
     let name = q(&pairs, "name").trim().to_string();
@@ -744,7 +762,8 @@ pub async fn admin_invite(State(app): State<AppState>, ctx: Ctx, body: axum::bod
                 let expires = app.store.now_ms() + INVITE_DAYS * 86_400_000;
                 app.store.create_invite(ctx.org(), u.id, &secret_hash(&token), expires, false, &ctx.who()).await?;
                 let link = format!("{}/invite/{token}", app.config.public_url.trim_end_matches('/'));
-                return admin_page(&app, &ctx, FormErrors::default(), app.t.get("admin-invited-notice"), link, String::new(), String::new(), &[]).await;
+                let notice = mail_link(&app, &u, &link, false).await;
+                return admin_page(&app, &ctx, FormErrors::default(), notice, link, String::new(), String::new(), &[]).await;
             }
             Err(lantern_store::StoreError::Conflict(_)) => {
                 errors.0.insert("email".into(), app.t.get("error-email-taken"));
@@ -770,7 +789,9 @@ pub async fn admin_reset(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
     let expires = app.store.now_ms() + INVITE_DAYS * 86_400_000;
     app.store.create_invite(ctx.org(), id, &secret_hash(&token), expires, true, &ctx.who()).await?;
     let link = format!("{}/invite/{token}", app.config.public_url.trim_end_matches('/'));
-    admin_page(&app, &ctx, FormErrors::default(), app.t.get("admin-reset-notice"), link, String::new(), String::new(), &[]).await
+    let user = app.store.user(id).await?;
+    let notice = mail_link(&app, &user, &link, true).await;
+    admin_page(&app, &ctx, FormErrors::default(), notice, link, String::new(), String::new(), &[]).await
 }
 
 #[derive(Deserialize)]

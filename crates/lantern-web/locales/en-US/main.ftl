@@ -295,3 +295,23 @@ lang-admin-col-dismissed = Times dismissed
 lang-admin-remove = Remove this term
 lang-admin-save = Save the rules
 crisis-protocol-default = If someone may be in danger now, call 911. For a mental health or substance use crisis, call or text 988 (Suicide & Crisis Lifeline) or chat at 988lifeline.org. Tell your supervisor right away and open the person's safety plan.
+admin-mail-sent = The link was also e-mailed to { $email }.
+admin-mail-failed = The e-mail could not be sent; please share the link yourself.
+mail-invite-subject = You are invited to Lantern at { $org }
+mail-invite-body = Hello { $name },
+
+    You have been invited to Lantern, the peer support record system at { $org }.
+    Choose your password here (the link works once, for { $days } days):
+
+    { $link }
+
+    If you did not expect this, you can ignore this message.
+mail-reset-subject = Set a new Lantern password
+mail-reset-body = Hello { $name },
+
+    Your program admin started a password reset for your Lantern account at { $org }.
+    Choose a new password here (the link works once, for { $days } days):
+
+    { $link }
+
+    If you did not expect this, tell your program admin.

@@ -218,3 +218,73 @@ both!(admin_audit_report_filters_and_exports, async |app: &TestApp| {
     // Nobody else may read it.
     assert_eq!(s1.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
 });
+
+/// A minimal SMTP server that keeps what it is sent.
+async fn fake_smtp() -> (u16, std::sync::Arc<tokio::sync::Mutex<String>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(tokio::sync::Mutex::new(String::new()));
+    let keep = got.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 fake ESMTP\r\n").await;
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            let _ = w.write_all(b"250 queued\r\n").await;
+                        } else {
+                            keep.lock().await.push_str(&format!("{line}\n"));
+                        }
+                        continue;
+                    }
+                    let cmd = line.to_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") {
+                        b"250-fake\r\n250 OK\r\n"
+                    } else if cmd.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    } else if cmd.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_are_emailed_when_smtp_is_configured() {
+    let (port, got) = fake_smtp().await;
+    let mut opts = Options::default();
+    opts.web.mailer = Some(lantern_web::mail::Mailer::new(&format!("smtp://127.0.0.1:{port}"), "Lantern <lantern@demo.example>").unwrap());
+    opts.web.public_url = "https://lantern.example.org".into();
+    let app = TestApp::with(Backend::Sqlite, opts).await;
+    let mut admin = app.login("admin@demo").await;
+    admin.get("/admin/users").await;
+    let r = admin.post_form("/admin/users", &[("name", "Mai New"), ("email", "mai@demo.example"), ("roles", "specialist")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("also e-mailed to mai@demo.example"), "{}", r.text.chars().take(3000).collect::<String>());
+    // Undo quoted-printable soft line breaks, as a mail client would.
+    let mail = got.lock().await.replace("=\n", "").replace("=3D", "=");
+    assert!(mail.contains("To: \"Mai New\" <mai@demo.example>") || mail.contains("To: Mai New <mai@demo.example>"), "{mail}");
+    assert!(mail.contains("https://lantern.example.org/invite/"), "{mail}");
+    // The link in the mail works.
+    let token = mail.split("/invite/").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let mut newbie = app.client();
+    assert_eq!(newbie.get(&format!("/invite/{token}")).await.status, StatusCode::OK);
+    // A mail server that is down does not lose the invitation: the admin still sees the link.
+    drop(got);
+    app.close().await;
+}
