@@ -44,6 +44,12 @@ impl ValidationErrors {
     }
 }
 
+/// Characters that change how text displays without being seen: bidirectional
+/// overrides and isolates (which can disguise a name) and zero-width spaces.
+fn is_invisible_trick(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
 /// Trims and checks a free-text field's length in characters (not bytes).
 pub fn text(
     errors: &mut ValidationErrors,
@@ -52,7 +58,11 @@ pub fn text(
     required: bool,
     max_chars: usize,
 ) -> String {
-    let v = value.trim();
+    let v = value.trim_matches(|c: char| c.is_whitespace() || is_invisible_trick(c));
+    if v.chars().any(is_invisible_trick) {
+        errors.push(FieldError::new(field, "error-invisible-chars", "contains invisible direction or spacing characters"));
+        return v.to_string();
+    }
     if required && v.is_empty() {
         errors.push(FieldError::new(field, "error-required", "this field is required"));
     } else if v.chars().count() > max_chars {
@@ -65,4 +75,23 @@ pub fn text(
         errors.push(FieldError::new(field, "error-control-chars", "contains control characters"));
     }
     v.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_only_is_empty_and_direction_tricks_are_refused() {
+        let mut e = ValidationErrors::default();
+        assert_eq!(text(&mut e, "legal_name", "\u{200B}", true, 10), "");
+        assert_eq!(e.0[0].key, "error-required");
+        let mut e = ValidationErrors::default();
+        text(&mut e, "legal_name", "Zoë \u{202E}gnp.exe", true, 100);
+        assert_eq!(e.0[0].key, "error-invisible-chars");
+        let mut e = ValidationErrors::default();
+        // Joiners inside emoji and scripts stay allowed.
+        assert_eq!(text(&mut e, "legal_name", "👩\u{200D}👩 Kim", true, 100), "👩\u{200D}👩 Kim");
+        assert!(e.is_empty());
+    }
 }

@@ -240,7 +240,7 @@ impl Store {
                     _ => Some(days_before(opts.as_of, rng.gen_range(0..14))),
                 }
                 .filter(|d| *d >= history[0].1);
-                let p = NewPerson { org_id: org.id, profile, stage, since, primary_specialist_id: Some(specialist) };
+                let p = NewPerson { org_id: org.id, profile, stage, since, primary_specialist_id: Some(specialist), care_team: vec![] };
                 let id = insert_person_raw(&mut tx, &p, now, last_contact).await?;
                 let mut prev: Option<Stage> = None;
                 for (st, on, reason) in &history {

@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_language.sql"),
         postgres: include_str!("../migrations/postgres/0003_language.sql"),
     },
+    Migration {
+        version: 4,
+        name: "accounts_search",
+        sqlite: include_str!("../migrations/sqlite/0004_accounts_search.sql"),
+        postgres: include_str!("../migrations/postgres/0004_accounts_search.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

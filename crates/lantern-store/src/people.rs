@@ -102,6 +102,11 @@ fn sort_name(p: &Profile) -> String {
     p.display_name().to_lowercase()
 }
 
+/// What name search matches: both names, case-folded by Rust (Unicode-aware).
+fn search_name(p: &Profile) -> String {
+    format!("{} {}", p.legal_name, p.preferred_name).to_lowercase()
+}
+
 fn date(s: &str) -> Result<Date> {
     s.parse().map_err(|_| StoreError::Refused(format!("stored date {s:?} is not a date")))
 }
@@ -188,6 +193,8 @@ pub struct NewPerson {
     pub stage: Stage,
     pub since: Date,
     pub primary_specialist_id: Option<i64>,
+    /// Staff to put on the care team from the start (e.g. the supervisor who adds the person).
+    pub care_team: Vec<(i64, String)>,
 }
 
 impl Store {
@@ -206,6 +213,9 @@ impl Store {
             }
         }
         let id = insert_person(&mut tx, p, now).await?;
+        for (user_id, role) in &p.care_team {
+            sqlx::query("INSERT INTO care_team (person_id, user_id, role) VALUES ($1, $2, $3)").bind(id).bind(user_id).bind(role).execute(&mut *tx).await?;
+        }
         sqlx::query(
             "INSERT INTO enrollment_events (org_id, person_id, from_stage, to_stage, on_date, reason, actor_id, created_ms) VALUES ($1, $2, NULL, $3, $4, '', $5, $6)",
         )
@@ -274,7 +284,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE people SET legal_name = $3, preferred_name = $4, pronouns = $5, date_of_birth = $6, languages = $7, contact_methods = $8,
                phone = $9, email = $10, voicemail_ok = $11, contact_times = $12, safe_contact_notes = $13, strengths = $14,
-               cultural_preferences = $15, what_helps = $16, what_doesnt_help = $17, sort_name = $18, version = version + 1, updated_ms = $19
+               cultural_preferences = $15, what_helps = $16, what_doesnt_help = $17, sort_name = $18, version = version + 1, updated_ms = $19,
+               search_name = $21
              WHERE id = $1 AND org_id = $2 AND version = $20",
         )
         .bind(person_id)
@@ -297,6 +308,7 @@ impl Store {
         .bind(sort_name(profile))
         .bind(now)
         .bind(expected_version)
+        .bind(search_name(profile))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -369,7 +381,8 @@ impl Store {
             Scope::Mine(_) => "p.id IN (SELECT p2.id FROM people p2 WHERE p2.org_id = $1 AND p2.primary_specialist_id = $2
                  UNION SELECT c.person_id FROM care_team c WHERE c.user_id = $2)",
             Scope::Team(_) => "p.id IN (SELECT p2.id FROM people p2 WHERE p2.org_id = $1 AND p2.primary_specialist_id IN
-                 (SELECT $2 UNION SELECT m.user_id FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id WHERE lead.user_id = $2 AND lead.is_lead = 1))",
+                 (SELECT $2 UNION SELECT m.user_id FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id WHERE lead.user_id = $2 AND lead.is_lead = 1)
+                 UNION SELECT c.person_id FROM care_team c WHERE c.user_id = $2)",
             Scope::Org => "($2 = $2)",
         };
         // `+p.org_id` keeps SQLite from scanning the organization index when the scope is narrower.
@@ -389,7 +402,7 @@ impl Store {
         };
         let where_sql = format!(
             "{org_sql} AND {scope_sql}
-             AND ($3 = '' OR LOWER(p.legal_name) LIKE $3 OR LOWER(p.preferred_name) LIKE $3)
+             AND ($3 = '' OR p.search_name LIKE $3)
              AND ($4 = '' OR p.stage = $4)
              AND ($5 = '' OR p.last_contact_on IS NULL OR p.last_contact_on < $5)
              AND ($6 = 1 OR p.stage <> 'discharged')"
@@ -482,16 +495,21 @@ impl Store {
     /// Adds a staff member to a person's care team.
     pub async fn add_care_team(&self, org_id: i64, person_id: i64, user_id: i64, role: &str, who: &Who) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let ok: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM people p JOIN users u ON u.org_id = p.org_id WHERE p.id = $1 AND u.id = $2 AND p.org_id = $3",
+        let r = sqlx::query(
+            "SELECT u.roles, u.active, p.primary_specialist_id FROM people p JOIN users u ON u.org_id = p.org_id WHERE p.id = $1 AND u.id = $2 AND p.org_id = $3",
         )
         .bind(person_id)
         .bind(user_id)
         .bind(org_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if ok == 0 {
-            return Err(StoreError::NotFound);
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        // Only active staff join a care team: never another peer, never a closed account.
+        if row::i(&r, "active")? == 0 || !lantern_domain::Roles::from_bits(row::i(&r, "roles")?).is_staff() {
+            return Err(StoreError::Refused("only active staff can join a care team".into()));
+        }
+        if row::oi(&r, "primary_specialist_id")? == Some(user_id) {
+            return Err(StoreError::Refused("this person is already their peer specialist".into()));
         }
         sqlx::query("INSERT INTO care_team (person_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (person_id, user_id) DO UPDATE SET role = excluded.role")
             .bind(person_id)
@@ -581,6 +599,9 @@ impl Store {
         let now = self.now_ms();
         let today = self.today(org_id).await?;
         let mut tx = self.begin_write().await?;
+        if from_user == to_user {
+            return Err(StoreError::Refused("choose two different specialists".into()));
+        }
         let to_ok: Option<i64> = sqlx::query_scalar("SELECT roles FROM users WHERE id = $1 AND org_id = $2 AND active = 1")
             .bind(to_user)
             .bind(org_id)
@@ -596,6 +617,29 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         let to_name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1").bind(to_user).fetch_one(&mut *tx).await?;
+        // Care-team places move too (unless the new specialist already has one there).
+        sqlx::query(
+            "UPDATE care_team SET user_id = $2 WHERE user_id = $1
+               AND person_id IN (SELECT id FROM people WHERE org_id = $3)
+               AND person_id NOT IN (SELECT c.person_id FROM care_team c WHERE c.user_id = $2)",
+        )
+        .bind(from_user)
+        .bind(to_user)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM care_team WHERE user_id = $1 AND person_id IN (SELECT id FROM people WHERE org_id = $2)")
+            .bind(from_user)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        // Nobody is on the care team of someone they are now primary for.
+        sqlx::query("DELETE FROM care_team WHERE user_id = $1 AND person_id IN (SELECT id FROM people WHERE org_id = $2 AND primary_specialist_id = $3)")
+            .bind(to_user)
+            .bind(org_id)
+            .bind(from_user)
+            .execute(&mut *tx)
+            .await?;
         for id in &ids {
             sqlx::query("UPDATE people SET primary_specialist_id = $2, version = version + 1, updated_ms = $3 WHERE id = $1")
                 .bind(id)
@@ -634,8 +678,8 @@ async fn insert_person(conn: &mut sqlx::AnyConnection, p: &NewPerson, now: i64) 
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO people (org_id, legal_name, preferred_name, pronouns, date_of_birth, languages, contact_methods, phone, email, voicemail_ok,
            contact_times, safe_contact_notes, strengths, cultural_preferences, what_helps, what_doesnt_help, stage, stage_since,
-           primary_specialist_id, last_contact_on, sort_name, created_ms, updated_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, $20, $21, $21) RETURNING id",
+           primary_specialist_id, last_contact_on, sort_name, created_ms, updated_ms, search_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, NULL, $20, $21, $21, $22) RETURNING id",
     )
     .bind(p.org_id)
     .bind(&pr.legal_name)
@@ -658,6 +702,7 @@ async fn insert_person(conn: &mut sqlx::AnyConnection, p: &NewPerson, now: i64) 
     .bind(p.primary_specialist_id)
     .bind(sort_name(pr))
     .bind(now)
+    .bind(search_name(pr))
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)

@@ -33,6 +33,8 @@ pub struct User {
     pub active: bool,
     pub failed_logins: i64,
     pub locked_until_ms: i64,
+    /// Deactivated by an admin (as opposed to invited and not yet active).
+    pub deactivated: bool,
 }
 
 impl User {
@@ -69,10 +71,19 @@ pub struct Who {
     pub ip: String,
 }
 
+/// The wait after `failures` failures in a row (from the fifth on).
+pub fn backoff_ms(failures: i64) -> i64 {
+    if failures < 5 {
+        return 0;
+    }
+    let secs = 1i64 << (failures - 5).min(10);
+    secs.min(900) * 1000
+}
+
 /// Maximum live sessions per account; signing in again ends the oldest.
 pub const MAX_SESSIONS_PER_USER: i64 = 5;
 
-const USER_COLS: &str = "id, org_id, email, display_name, credentials, roles, password_hash, person_id, active, failed_logins, locked_until_ms";
+const USER_COLS: &str = "id, org_id, email, display_name, credentials, roles, password_hash, person_id, active, failed_logins, locked_until_ms, deactivated_ms";
 
 fn user_from(r: &AnyRow) -> Result<User> {
     Ok(User {
@@ -87,6 +98,7 @@ fn user_from(r: &AnyRow) -> Result<User> {
         active: row::i(r, "active")? != 0,
         failed_logins: row::i(r, "failed_logins")?,
         locked_until_ms: row::i(r, "locked_until_ms")?,
+        deactivated: row::oi(r, "deactivated_ms")?.is_some(),
     })
 }
 
@@ -285,20 +297,46 @@ impl Store {
         Ok(failures)
     }
 
-    /// Counts one sign-in attempt for a throttling key (e.g. an IP) within a
-    /// sliding window; returns false when the key is over its limit.
-    pub async fn throttle_hit(&self, key: &str, limit: i64, window_ms: i64) -> Result<bool> {
+    /// Whether a key (an address, or an e-mail's hash) has failed `limit` times
+    /// within `window_ms`. Only failures count, so a clinic signing in together
+    /// behind one address is not slowed down.
+    pub async fn too_many_failures(&self, key: &str, limit: i64, window_ms: i64) -> Result<bool> {
+        let now = self.now_ms();
+        let r = sqlx::query("SELECT window_start_ms, failures FROM login_throttle WHERE key = $1").bind(key).fetch_optional(self.pool()).await?;
+        Ok(match r {
+            Some(r) => now - row::i(&r, "window_start_ms")? <= window_ms && row::i(&r, "failures")? >= limit,
+            None => false,
+        })
+    }
+
+    /// Whether sign-in for this account key must wait: after five failures in a
+    /// row, 1 s, 2 s, 4 s … (capped at 15 minutes) from the last failure. The
+    /// same rule applies whether or not the account exists, so the answer
+    /// reveals nothing about which addresses have accounts.
+    pub async fn account_must_wait(&self, key: &str) -> Result<bool> {
+        let now = self.now_ms();
+        let r = sqlx::query("SELECT window_start_ms, failures FROM login_throttle WHERE key = $1").bind(key).fetch_optional(self.pool()).await?;
+        Ok(match r {
+            Some(r) => {
+                let failures = row::i(&r, "failures")?;
+                let last = row::i(&r, "window_start_ms")?;
+                failures >= 5 && now < last + backoff_ms(failures)
+            }
+            None => false,
+        })
+    }
+
+    /// Counts a failure for a key; `window_ms` > 0 restarts the count after that long.
+    pub async fn count_failure(&self, key: &str, window_ms: i64) -> Result<i64> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
-        let r = sqlx::query("SELECT window_start_ms, failures FROM login_throttle WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let r = sqlx::query("SELECT window_start_ms, failures FROM login_throttle WHERE key = $1").bind(key).fetch_optional(&mut *tx).await?;
         let (start, count) = match r {
             Some(r) => (row::i(&r, "window_start_ms")?, row::i(&r, "failures")?),
             None => (now, 0),
         };
-        let (start, count) = if now - start > window_ms { (now, 1) } else { (start, count + 1) };
+        // Account keys (window 0) remember the time of the last failure; address keys the window start.
+        let (start, count) = if window_ms > 0 && now - start > window_ms { (now, 1) } else if window_ms > 0 { (start, count + 1) } else { (now, count + 1) };
         sqlx::query(
             "INSERT INTO login_throttle (key, window_start_ms, failures) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET window_start_ms = excluded.window_start_ms, failures = excluded.failures",
@@ -309,7 +347,15 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(count <= limit)
+        Ok(count)
+    }
+
+    /// Forgets a key's failures (after a successful sign-in).
+    pub async fn clear_failures(&self, key: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Starts a session after a successful sign-in.
@@ -407,6 +453,35 @@ impl Store {
         Ok(id)
     }
 
+    /// A user's live API tokens: (id, name, created).
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<(i64, String, i64)>> {
+        let rows = sqlx::query("SELECT id, name, created_ms FROM api_tokens WHERE user_id = $1 AND revoked = 0 ORDER BY created_ms DESC, id DESC")
+            .bind(user_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok((row::i(r, "id")?, row::s(r, "name")?, row::i(r, "created_ms")?))).collect()
+    }
+
+    /// Revokes one of the user's own tokens.
+    pub async fn revoke_api_token(&self, user: &User, token_id: i64, who: &Who) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND user_id = $2 AND revoked = 0")
+            .bind(token_id)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, &NewEntry {
+            org_id: user.org_id, ts_ms: self.now_ms(), actor_id: who.actor_id, action: "token.revoke".into(), person_id: None,
+            object_type: "api_token".into(), object_id: token_id.to_string(), outcome: "ok".into(), ip: who.ip.clone(), reason: String::new(),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The active user a live API token belongs to.
     pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
         let r = sqlx::query(&format!(
@@ -422,12 +497,20 @@ impl Store {
     /// Deactivates an account: its sessions and tokens end at once.
     pub async fn deactivate_user(&self, org_id: i64, user_id: i64, who: &Who) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE users SET active = 0 WHERE id = $1 AND org_id = $2").bind(user_id).bind(org_id).execute(&mut *tx).await?;
+        let now = self.now_ms();
+        let done = sqlx::query("UPDATE users SET active = 0, deactivated_ms = $3 WHERE id = $1 AND org_id = $2")
+            .bind(user_id)
+            .bind(org_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        // Open invitation and reset links die with the account.
+        sqlx::query("UPDATE invites SET used_ms = $2 WHERE user_id = $1 AND used_ms IS NULL").bind(user_id).bind(now).execute(&mut *tx).await?;
         append(&mut tx, &NewEntry {
             org_id, ts_ms: self.now_ms(), actor_id: who.actor_id, action: "user.deactivate".into(), person_id: None,
             object_type: "user".into(), object_id: user_id.to_string(), outcome: "ok".into(), ip: who.ip.clone(), reason: String::new(),
@@ -449,9 +532,13 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let u = user_from(&u)?;
+        if u.deactivated {
+            return Err(StoreError::Refused("this account is deactivated; it cannot be sent a new link".into()));
+        }
         if reset {
             sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         }
         sqlx::query("UPDATE invites SET used_ms = $2 WHERE user_id = $1 AND used_ms IS NULL").bind(user_id).bind(now).execute(&mut *tx).await?;
         sqlx::query(
@@ -478,7 +565,10 @@ impl Store {
 
     /// The account an unused, unexpired invite link is for.
     pub async fn invite_user(&self, token_hash: &str) -> Result<Option<User>> {
-        let r = sqlx::query("SELECT user_id FROM invites WHERE token_hash = $1 AND used_ms IS NULL AND expires_ms > $2")
+        let r = sqlx::query(
+            "SELECT i.user_id FROM invites i JOIN users u ON u.id = i.user_id
+             WHERE i.token_hash = $1 AND i.used_ms IS NULL AND i.expires_ms > $2 AND u.deactivated_ms IS NULL",
+        )
             .bind(token_hash)
             .bind(self.now_ms())
             .fetch_optional(self.pool())
@@ -493,7 +583,10 @@ impl Store {
     pub async fn accept_invite(&self, token_hash: &str, password_hash: &str, ip: &str) -> Result<User> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
-        let r = sqlx::query("SELECT user_id, org_id FROM invites WHERE token_hash = $1 AND used_ms IS NULL AND expires_ms > $2")
+        let r = sqlx::query(
+            "SELECT i.user_id, i.org_id FROM invites i JOIN users u ON u.id = i.user_id
+             WHERE i.token_hash = $1 AND i.used_ms IS NULL AND i.expires_ms > $2 AND u.deactivated_ms IS NULL",
+        )
             .bind(token_hash)
             .bind(now)
             .fetch_optional(&mut *tx)

@@ -391,7 +391,8 @@ pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: Bytes) -
     let today = app.store.today(ctx.org()).await?;
     let profile = parse_profile(&merge(ProfileInput::default(), input), today).map_err(AppError::Invalid)?;
     let primary = ctx.user.roles.has(Role::Specialist).then_some(ctx.user.id);
-    let id = app.store.create_person(&NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary }, &ctx.who()).await?;
+    let care_team = if primary.is_none() { vec![(ctx.user.id, app.t.get("team-role-creator"))] } else { vec![] };
+    let id = app.store.create_person(&NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary, care_team }, &ctx.who()).await?;
     let p = app.store.person(ctx.org(), id).await?;
     let mut r = with_etag(json_ok(StatusCode::CREATED, &PersonOut::from(&p)), p.version);
     if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/people/{id}")) {
@@ -425,7 +426,7 @@ pub async fn update_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Pat
         return Err(ApiError(AppError::PreconditionRequired("send If-Match with the ETag from your last read, so nobody's changes are overwritten".into())));
     };
     let current = app.store.person(ctx.org(), id).await?;
-    let expected = if_match.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('v').parse::<i64>().ok();
+    let expected = if if_match.trim() == "*" { Some(current.version) } else { if_match.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('v').parse::<i64>().ok() };
     if expected != Some(current.version) {
         return Err(ApiError(AppError::PreconditionFailed(format!("the record changed since you read it (now {})", etag(current.version)))));
     }

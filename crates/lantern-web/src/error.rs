@@ -159,6 +159,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (t("error-403-title"), t("error-403-text")),
             AppError::Internal(_) => (t("error-500-title"), format!("{} ({id})", t("error-500-text"))),
             AppError::TooMany => (t("error-429-title"), t("error-429-text")),
+            AppError::CsrfRejected => (t("error-400-title"), t("error-csrf")),
             other => (t("error-400-title"), other.public_detail()),
         };
         let html = format!(

@@ -233,7 +233,7 @@ pub async fn admin_language_save(State(app): State<AppState>, ctx: Ctx, body: By
     let crisis: String = get("crisis_protocol").trim().chars().take(4000).collect();
     if errors.is_empty() {
         if let Err(e) = Checker::with_overrides(&base, &o) {
-            errors.0.insert("new_id".into(), format!("{e:?}"));
+            errors.0.insert("new_id".into(), e.to_string());
         }
     }
     if !errors.is_empty() {
@@ -274,7 +274,7 @@ pub async fn put_settings(State(app): State<AppState>, ctx: Ctx, body: Bytes) ->
     };
     let dto: LanguageSettingsDto = serde_json::from_slice(&body).map_err(|e| invalid("body", e.to_string()))?;
     let overrides: Overrides = serde_json::from_value(dto.overrides.clone()).map_err(|e| invalid("overrides", e.to_string()))?;
-    Checker::with_overrides(&RuleSet::builtin(), &overrides).map_err(|e| invalid("overrides", format!("{e:?}")))?;
+    Checker::with_overrides(&RuleSet::builtin(), &overrides).map_err(|e| invalid("overrides", e.to_string()))?;
     if dto.crisis_protocol.chars().count() > 4000 {
         return Err(invalid("crisis_protocol", "must be at most 4,000 characters".into()));
     }

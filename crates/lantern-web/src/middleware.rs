@@ -74,9 +74,10 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeCtx {
 
 pub fn client_ip(req_headers: &axum::http::HeaderMap, ext: &axum::http::Extensions, trust_proxy: bool) -> String {
     if trust_proxy {
+        // One trusted proxy appends the address it saw last; anything before it came from the client.
         if let Some(xff) = req_headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            if let Some(first) = xff.split(',').next() {
-                return first.trim().to_string();
+            if let Some(last) = xff.split(',').map(str::trim).rfind(|s| !s.is_empty()) {
+                return last.to_string();
             }
         }
     }
@@ -159,8 +160,15 @@ pub async fn gate(State((app, spec)): State<(AppState, RouteSpec)>, req: Request
             if spec.api {
                 return ApiError(AppError::Unauthorized).into_response();
             }
-            let next_path = req.uri().path().to_string();
-            let loc = if expired { format!("/login?expired=1&next={}", urlencode(&next_path)) } else { format!("/login?next={}", urlencode(&next_path)) };
+            // Come back here after signing in — but only to pages, never to a form's target.
+            let next_path = if req.method() == Method::GET { req.uri().path().to_string() } else { String::new() };
+            let mut loc = String::from("/login?");
+            if expired {
+                loc.push_str("expired=1&");
+            }
+            if !next_path.is_empty() {
+                loc.push_str(&format!("next={}", urlencode(&next_path)));
+            }
             return (StatusCode::SEE_OTHER, [(header::LOCATION, loc)]).into_response();
         }
         (allow, Identity::Found(ctx)) => {

@@ -91,8 +91,10 @@ fn login_cookie_header(app: &AppState, value: &str) -> String {
 }
 
 fn safe_next(next: &str) -> String {
-    // Only same-site paths: no scheme, no host, no protocol-relative URLs.
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/login") {
+    // Only same-site paths: no scheme, no host, no protocol-relative URLs, and
+    // nothing a browser would strip or a header would refuse (controls, spaces).
+    let plain = next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
         next.to_string()
     } else {
         String::new()
@@ -118,6 +120,8 @@ pub async fn login_form(State(app): State<AppState>, MaybeCtx(ctx): MaybeCtx, Ra
         app.t.get("login-expired")
     } else if q(&pairs, "bye") == "1" {
         app.t.get("login-signed-out")
+    } else if q(&pairs, "welcome") == "1" {
+        app.t.get("login-welcome")
     } else {
         String::new()
     };
@@ -149,28 +153,29 @@ pub async fn login_submit(State(app): State<AppState>, req: axum::extract::Reque
         *r.status_mut() = StatusCode::FORBIDDEN;
         return Ok(r);
     }
-    if !app.store.throttle_hit(&format!("ip:{ip}"), app.config.ip_attempts_per_minute, 60_000).await? {
+    let ip_key = format!("ip:{ip}");
+    let email = form.email.trim().to_lowercase();
+    // Account waits are keyed by the address typed, whether or not an account exists.
+    let account_key = format!("acct:{}", secret_hash(&email));
+    if app.store.too_many_failures(&ip_key, app.config.ip_attempts_per_minute, 60_000).await? || app.store.account_must_wait(&account_key).await? {
         return render_login(&app, &form.email, &next, app.t.get("login-wait"), StatusCode::TOO_MANY_REQUESTS);
     }
-    let email = form.email.trim().to_lowercase();
     let password: String = form.password.chars().take(crate::auth::PASSWORD_MAX).collect();
     let user = app.store.user_by_email(&email).await?;
-    let now = app.store.now_ms();
-    if let Some(u) = &user {
-        if u.locked_until_ms > now {
-            return render_login(&app, &form.email, &next, app.t.get("login-wait"), StatusCode::TOO_MANY_REQUESTS);
-        }
-    }
     let stored = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.as_deref());
     let ok = app.hasher.verify(&password, stored).await;
     let user = match (ok, user) {
         (true, Some(u)) if u.active => u,
-        (_, Some(u)) => {
-            app.store.record_login_failure(&u, &ip).await?;
+        (_, user) => {
+            app.store.count_failure(&ip_key, 60_000).await?;
+            app.store.count_failure(&account_key, 0).await?;
+            if let Some(u) = user {
+                app.store.record_login_failure(&u, &ip).await?;
+            }
             return render_login(&app, &form.email, &next, app.t.get("login-failed"), StatusCode::OK);
         }
-        _ => return render_login(&app, &form.email, &next, app.t.get("login-failed"), StatusCode::OK),
     };
+    app.store.clear_failures(&account_key).await?;
     let token = new_secret();
     let csrf = new_secret();
     app.store.create_session(&user, &secret_hash(&token), &csrf, &ip).await?;
@@ -491,7 +496,9 @@ pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: axum::bo
         }
         Ok(profile) => {
             let primary = ctx.user.roles.has(Role::Specialist).then_some(ctx.user.id);
-            let np = lantern_store::people::NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary };
+            // Someone who is not a specialist joins the care team, so the person never vanishes from their view.
+            let care_team = if primary.is_none() { vec![(ctx.user.id, app.t.get("team-role-creator"))] } else { vec![] };
+            let np = lantern_store::people::NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary, care_team };
             let id = app.store.create_person(&np, &ctx.who()).await?;
             Ok(see_other(&format!("/people/{id}?saved=1")))
         }
@@ -640,15 +647,28 @@ fn roles_text(t: &crate::i18n::Catalog, roles: Roles) -> String {
     roles.iter().map(|r| t.get(&format!("role-{}", r.as_str()))).collect::<Vec<_>>().join(", ")
 }
 
-fn account_page(app: &AppState, ctx: &Ctx, errors: FormErrors, notice: String) -> PageResult {
+async fn account_page(app: &AppState, ctx: &Ctx, errors: FormErrors, notice: String) -> PageResult {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = AccountPage { c: Chrome::new(app, Some(ctx), "account-title", "account"), roles: roles_text(&app.t, ctx.user.roles), user: ctx.user.clone(), errors, notice };
+    let org = app.store.org_cached(ctx.org()).await?;
+    let tz = jiff::tz::TimeZone::get(&org.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tokens = app
+        .store
+        .api_tokens(ctx.user.id)
+        .await?
+        .into_iter()
+        .map(|(id, name, ms)| (id, name, jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()))
+        .collect();
+    let page = AccountPage { c: Chrome::new(app, Some(ctx), "account-title", "account"), roles: roles_text(&app.t, ctx.user.roles), user: ctx.user.clone(), tokens, errors, notice };
     Ok((status, Html(page.render()?)).into_response())
 }
 
 pub async fn account(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> PageResult {
-    let notice = if q(&query_pairs(&raw), "saved") == "1" { app.t.get("account-password-saved") } else { String::new() };
-    account_page(&app, &ctx, FormErrors::default(), notice)
+    let notice = match q(&query_pairs(&raw), "saved") {
+        "1" => app.t.get("account-password-saved"),
+        "token" => app.t.get("account-token-revoked"),
+        _ => String::new(),
+    };
+    account_page(&app, &ctx, FormErrors::default(), notice).await
 }
 
 #[derive(Deserialize)]
@@ -661,14 +681,20 @@ pub struct PasswordForm {
 
 pub async fn change_password(State(app): State<AppState>, ctx: Ctx, Form(f): Form<PasswordForm>) -> PageResult {
     let mut errors = FormErrors::default();
+    let account_key = format!("acct:{}", secret_hash(&ctx.user.email));
+    if app.store.account_must_wait(&account_key).await? {
+        return Err(AppError::TooMany);
+    }
     if !app.hasher.verify(&f.current, ctx.user.password_hash.as_deref()).await {
         errors.0.insert("current".into(), app.t.get("error-password-wrong"));
+        app.store.count_failure(&account_key, 0).await?;
+        app.store.record_login_failure(&ctx.user, &ctx.ip).await?;
     }
     if let Err(key) = check_new_password(&f.new, &ctx.user.email) {
         errors.0.insert("new".into(), app.t.get(key));
     }
     if !errors.is_empty() {
-        return account_page(&app, &ctx, errors, String::new());
+        return account_page(&app, &ctx, errors, String::new()).await;
     }
     let hash = app.hasher.hash(&f.new).await.map_err(AppError::Internal)?;
     app.store.set_password(&ctx.user, &hash, ctx.session_hash.as_deref(), &ctx.who()).await?;
@@ -691,13 +717,14 @@ async fn admin_page(app: &AppState, ctx: &Ctx, errors: FormErrors, notice: Strin
             email: u.email.clone(),
             roles: roles_text(t, u.roles),
             active: u.active,
-            invited: !u.active && u.password_hash.is_none(),
+            invited: !u.active && !u.deactivated,
+            is_self: u.id == ctx.user.id,
         })
         .collect::<Vec<_>>();
-    let specialists = users
+    let specialists: Vec<SelectOption> = users
         .iter()
-        .filter(|u| u.active && u.roles.has(Role::Specialist))
-        .map(|u| opt(&u.id.to_string(), u.display_name.clone(), false))
+        .filter(|u| u.roles.has(Role::Specialist))
+        .map(|u| opt(&u.id.to_string(), if u.active { u.display_name.clone() } else { format!("{} ({})", u.display_name, t.get("admin-inactive")) }, false))
         .collect();
     let role_options = [Role::Specialist, Role::Supervisor, Role::Admin, Role::Peer]
         .iter()
@@ -848,8 +875,8 @@ pub async fn invite_submit(State(app): State<AppState>, Path(token): Path<String
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
     let pw = app.hasher.hash(&new).await.map_err(AppError::Internal)?;
-    app.store.accept_invite(&hash, &pw, "").await?;
-    Ok(see_other("/login"))
+    app.store.accept_invite(&hash, &pw, &client_ip(&headers, &axum::http::Extensions::new(), app.config.trust_proxy)).await?;
+    Ok(see_other("/login?welcome=1"))
 }
 
 // ----- peer portal -----------------------------------------------------------
@@ -885,7 +912,7 @@ fn _unused(_: &str) -> String {
 
 fn csv_field(s: &str) -> String {
     // Quote every field; neutralize spreadsheet formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -949,7 +976,8 @@ pub async fn admin_audit(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): R
     app.store.record_event(e).await?;
     let when = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S %Z").to_string()).unwrap_or_default();
     if csv {
-        let mut out = String::from("seq,time,actor,action,person_id,object_type,object_id,outcome,ip,reason\n");
+        // A byte-order mark so spreadsheet programs read accented names correctly.
+        let mut out = String::from("\u{FEFF}seq,time,actor,action,person_id,object_type,object_id,outcome,ip,reason\n");
         for r in &rows {
             let fields = [r.seq.to_string(), when(r.ts_ms), r.actor_name.clone(), r.action.clone(), r.person_id.map(|p| p.to_string()).unwrap_or_default(), r.object_type.clone(), r.object_id.clone(), r.outcome.clone(), r.ip.clone(), r.reason.clone()];
             out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
@@ -1000,4 +1028,11 @@ pub async fn admin_audit(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): R
         errors,
     };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// Revokes one of the caller's own API tokens.
+pub async fn revoke_token(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
+    let id = parse_id(&raw)?;
+    app.store.revoke_api_token(&ctx.user, id, &ctx.who()).await?;
+    Ok(see_other("/account?saved=token"))
 }

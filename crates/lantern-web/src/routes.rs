@@ -59,6 +59,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/logout", Signed), post(pages::logout)),
         (page("GET", "/account", Signed), get(pages::account)),
         (page("POST", "/account/password", Signed), post(pages::change_password)),
+        (page("POST", "/account/tokens/{id}/revoke", Signed), post(pages::revoke_token)),
         (page("GET", "/caseload", Roles(STAFF)), get(pages::caseload)),
         (page("GET", "/people/new", Roles(STAFF)), get(pages::new_person_form)),
         (page("POST", "/people", Roles(STAFF)), post(pages::create_person)),

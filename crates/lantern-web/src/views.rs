@@ -263,6 +263,7 @@ pub struct PersonFormPage {
 pub struct AccountPage {
     pub c: Chrome,
     pub user: User,
+    pub tokens: Vec<(i64, String, String)>,
     pub roles: String,
     pub errors: FormErrors,
     pub notice: String,
@@ -275,6 +276,7 @@ pub struct UserView {
     pub roles: String,
     pub active: bool,
     pub invited: bool,
+    pub is_self: bool,
 }
 
 #[derive(Template)]
@@ -322,7 +324,7 @@ impl AccessView {
             .map(|ts| ts.to_zoned(jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC)).strftime("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_default();
         let key = format!("audit-{}", r.action.replace('.', "-"));
-        let mut what = if t.has(&key) { t.get(&key) } else { r.action.clone() };
+        let mut what = if t.has(&key) { t.get(&key) } else { t.get("audit-other") };
         if r.outcome != "ok" {
             what = format!("{what} ({})", t.get("audit-denied"));
         }

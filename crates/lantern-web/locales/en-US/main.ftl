@@ -100,7 +100,7 @@ audit-person-care_team_remove = Removed from the care team
 voicemail-no = No — do not leave voicemail
 timeline-joined = Joined the program
 timeline-joined-detail = Started in { $stage }
-timeline-stage = Moved to { $stage }
+timeline-stage = Now in: { $stage }
 timeline-profile-updated = Details and preferences updated
 timeline-new-specialist = New peer specialist
 timeline-older = Show older entries
@@ -315,3 +315,15 @@ mail-reset-body = Hello { $name },
     { $link }
 
     If you did not expect this, tell your program admin.
+team-role-creator = added this person
+login-welcome = Your password is set. Welcome! Please sign in.
+admin-resend = Send a new invitation link
+account-tokens = API tokens
+account-tokens-intro = Tokens let other programs use the Lantern API as you. Revoke any you no longer use; your program admin can create new ones.
+account-no-tokens = You have no API tokens.
+account-token-revoke = Revoke
+account-token-revoked = The token is revoked; programs using it can no longer sign in.
+error-invisible-chars = This contains invisible characters that can disguise text; please retype it.
+audit-other = Account or program activity
+error-csrf = This form expired or did not come from Lantern. Go back, reload the page and try again; nothing was saved.
+portal-contact-times = Best times to reach me

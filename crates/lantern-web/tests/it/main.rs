@@ -10,3 +10,4 @@ mod catalogue;
 mod language;
 mod matrix;
 mod people;
+mod review;

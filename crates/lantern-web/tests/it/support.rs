@@ -122,7 +122,7 @@ impl TestApp {
             .unwrap();
         let profile = lantern_domain::person::parse_profile(&lantern_domain::person::ProfileInput { legal_name: "Quinn Otherorg".into(), ..Default::default() }, as_of).unwrap();
         let other_person = store
-            .create_person(&lantern_store::people::NewPerson { org_id: other.id, profile, stage: lantern_domain::enrollment::Stage::Engaged, since: as_of, primary_specialist_id: Some(os.id) }, &Who::default())
+            .create_person(&lantern_store::people::NewPerson { org_id: other.id, profile, stage: lantern_domain::enrollment::Stage::Engaged, since: as_of, primary_specialist_id: Some(os.id), care_team: vec![] }, &Who::default())
             .await
             .unwrap();
         let state = AppState::new(store.clone(), hasher, opts.web).unwrap();
