@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod crisis;
 pub mod enrollment;
 pub mod ids;
 pub mod person;

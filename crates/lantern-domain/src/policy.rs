@@ -42,6 +42,9 @@ pub enum PersonAction {
     ViewAccessLog,
     /// Change the primary specialist or the care team.
     AssignTeam,
+    /// Log a crisis event, or see and close the person's crisis events.
+    /// Never the person themself: nothing alarming is shown without context.
+    Crisis,
 }
 
 /// Actions that are not about one person.
@@ -102,6 +105,13 @@ pub fn decide_person(actor: &Actor, action: PersonAction, facts: &PersonFacts) -
                 Decision::NotFound
             }
         }
+        PersonAction::Crisis => {
+            if on_team || admin {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
         PersonAction::EditProfile | PersonAction::ChangeEnrollment => {
             if on_team || admin {
                 Decision::Allow
@@ -154,7 +164,7 @@ mod tests {
         fn other_org_is_always_not_found(bits in 0i64..16, p in any::<bool>(), c in any::<bool>(), s in any::<bool>()) {
             let a = actor(Roles::from_bits(bits), Some(7));
             let facts = PersonFacts { org_id: Some(OrgId(2)), person_id: Some(PersonId(7)), is_primary: p, on_care_team: c, supervises: s };
-            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog, PersonAction::AssignTeam] {
+            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog, PersonAction::AssignTeam, PersonAction::Crisis] {
                 prop_assert_eq!(decide_person(&a, action, &facts), Decision::NotFound);
             }
         }
@@ -166,6 +176,14 @@ mod tests {
             let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(other)), ..Default::default() };
             prop_assert_eq!(decide_person(&a, PersonAction::View, &facts), Decision::NotFound);
         }
+    }
+
+    #[test]
+    fn a_peer_never_reaches_crisis_events_even_their_own() {
+        let a = actor(Roles::empty().with(Role::Peer), Some(3));
+        let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), ..Default::default() };
+        assert_eq!(decide_person(&a, PersonAction::Crisis, &facts), Decision::NotFound);
+        assert!(decide_person(&a, PersonAction::View, &facts).is_allowed());
     }
 
     #[test]

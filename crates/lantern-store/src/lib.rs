@@ -16,6 +16,7 @@
 pub mod audit;
 pub mod backup;
 pub mod clock;
+pub mod crisis;
 pub mod demo;
 pub mod language;
 mod migrate;

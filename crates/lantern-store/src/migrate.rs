@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_accounts_search.sql"),
         postgres: include_str!("../migrations/postgres/0004_accounts_search.sql"),
     },
+    Migration {
+        version: 5,
+        name: "crisis",
+        sqlite: include_str!("../migrations/sqlite/0005_crisis.sql"),
+        postgres: include_str!("../migrations/postgres/0005_crisis.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

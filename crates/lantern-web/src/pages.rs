@@ -271,7 +271,10 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         .collect();
     let scope_opts = scopes.iter().map(|s| opt(s, t.get(&format!("caseload-scope-{s}")), *s == scope_code)).collect();
     let heading = t.get(&format!("caseload-heading-{scope_code}"));
+    let open_crises = app.store.crisis_events(ctx.org(), crate::crisis::scope_for(&ctx), false, 100).await?.len() as i64;
+    let crisis_banner = if open_crises > 0 { t.get_with("crisis-banner", &[("count", open_crises.into())]) } else { String::new() };
     html(CaseloadPage {
+        crisis_banner,
         c: Chrome::new(&app, Some(&ctx), "caseload-title", "caseload").titled(heading.clone()),
         heading,
         rows: views,
@@ -312,6 +315,7 @@ fn action_name(a: PersonAction) -> &'static str {
         PersonAction::ChangeEnrollment => "enrollment",
         PersonAction::ViewAccessLog => "access_log",
         PersonAction::AssignTeam => "care_team",
+        PersonAction::Crisis => "crisis",
     }
 }
 
@@ -550,7 +554,7 @@ pub async fn edit_person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
             person_form_page(&app, &ctx, action, "edit-person-title", form, &methods, errors, format!("/people/{id}"), false).await
         }
         Ok(profile) => match app.store.update_profile(ctx.org(), id, &profile, form.version, &ctx.who()).await {
-            Ok(_) => Ok(see_other(&format!("/people/{id}?saved=1"))),
+            Ok(_) => Ok(see_other(&after_save(&app, ctx.org(), id, &[&profile.strengths, &profile.what_helps, &profile.what_doesnt_help, &profile.cultural_preferences, &profile.safe_contact_notes]).await)),
             Err(lantern_store::StoreError::Conflict(_)) => {
                 // Keep the user's text; give them the current version to save over deliberately.
                 let current = app.store.person(ctx.org(), id).await?;
@@ -1035,4 +1039,26 @@ pub async fn revoke_token(State(app): State<AppState>, ctx: Ctx, Path(raw): Path
     let id = parse_id(&raw)?;
     app.store.revoke_api_token(&ctx.user, id, &ctx.who()).await?;
     Ok(see_other("/account?saved=token"))
+}
+
+/// Where to go after saving text about a person: the crisis prompt when the
+/// text signals risk (urgent or concern), otherwise the person's page.
+pub(crate) async fn after_save(app: &AppState, org: i64, person_id: i64, texts: &[&str]) -> String {
+    let checker = app.checker_for(org).await;
+    let mut level: Option<lantern_language::Level> = None;
+    let mut cues = Vec::new();
+    for t in texts {
+        let d = checker.check(t).distress;
+        if d.flagged {
+            level = level.max(d.level);
+            cues.extend(d.cues.into_iter().map(|c| c.text));
+        }
+    }
+    match level {
+        Some(l) => format!(
+            "/people/{person_id}/crisis/prompt?{}",
+            serde_urlencoded::to_string([("level", l.as_str().to_string()), ("cues", cues.join("; "))]).unwrap_or_default()
+        ),
+        None => format!("/people/{person_id}?saved=1"),
+    }
 }

@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, language, middleware, pages, AppState};
+use crate::{api, crisis, language, middleware, pages, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,13 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/people/{id}/enrollment", Roles(STAFF)), post(pages::change_enrollment)),
         (page("POST", "/people/{id}/team", Roles(LEADS)), post(pages::change_team)),
         (page("GET", "/people/{id}/access", Signed), get(pages::person_access)),
+        (page("GET", "/people/{id}/crisis/new", Roles(STAFF)), get(crisis::new_crisis)),
+        (page("POST", "/people/{id}/crisis", Roles(STAFF)), post(crisis::create_crisis)),
+        (page("GET", "/people/{id}/crisis/prompt", Roles(STAFF)), get(crisis::prompt)),
+        (page("POST", "/people/{id}/crisis/prompt", Roles(STAFF)), post(crisis::prompt_choice)),
+        (page("GET", "/crisis", Roles(STAFF)), get(crisis::list)),
+        (page("GET", "/crisis/{id}", Roles(STAFF)), get(crisis::show)),
+        (page("POST", "/crisis/{id}/close", Roles(STAFF)), post(crisis::close)),
         (page("GET", "/me", Roles(PEER)), get(pages::portal)),
         (page("GET", "/admin/users", Roles(ADMIN)), get(pages::admin_users)),
         (page("POST", "/admin/users", Roles(ADMIN)), post(pages::admin_invite)),

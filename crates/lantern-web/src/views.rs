@@ -138,6 +138,8 @@ pub struct SelectOption {
 #[template(path = "caseload.html")]
 pub struct CaseloadPage {
     pub c: Chrome,
+    /// Open crisis events in the caller's scope (escalation shows here).
+    pub crisis_banner: String,
     pub heading: String,
     pub rows: Vec<CaseloadView>,
     pub showing: String,

@@ -327,3 +327,71 @@ error-invisible-chars = This contains invisible characters that can disguise tex
 audit-other = Account or program activity
 error-csrf = This form expired or did not come from Lantern. Go back, reload the page and try again; nothing was saved.
 portal-contact-times = Best times to reach me
+nav-crisis = Crisis events
+crisis-new-title = Log a crisis event
+crisis-list-title = Crisis events
+crisis-event-title = Crisis event
+crisis-prompt-title = Something you saved may signal risk
+crisis-protocol = Crisis protocol
+crisis-occurred-on = When it happened (date)
+crisis-occurred-time = Time
+crisis-what = What happened
+crisis-what-hint = Plain words, what you saw and heard; the person's own words in quotes.
+crisis-actions = What was done
+crisis-contacted = Who was contacted
+crisis-contacted-hint = For example: 988, mobile crisis team, their sister (with consent).
+crisis-outcome = How it ended for now
+crisis-follow-up = Follow-up by
+crisis-escalation-note = Saving this lets your supervisor know right away.
+crisis-save = Save and tell my supervisor
+crisis-saved = Saved. Your supervisor can see this now; it stays open until someone closes it with a follow-up note.
+crisis-closed = Closed with the follow-up note. Thank you for staying with them.
+crisis-list-intro = Open events stay here until someone closes them with a follow-up note. Oldest first.
+crisis-show-closed = Show closed events too
+crisis-show-open = Show open events only
+crisis-none = No open crisis events. Take a breath.
+crisis-when = When
+crisis-reported-by = Logged by
+crisis-open = Open
+crisis-is-closed = Closed
+crisis-from-prompt = after the language assistant's prompt
+crisis-close-heading = Close with a follow-up note
+crisis-closing-note = Follow-up note
+crisis-closing-hint = What happened next, and how they are doing.
+crisis-close = Close this event
+crisis-back = All crisis events
+crisis-age-hours = { $hours ->
+    [one] logged 1 hour ago
+   *[other] logged { $hours } hours ago
+}
+crisis-banner = { $count ->
+    [one] There is 1 open crisis event on your team.
+   *[other] There are { $count } open crisis events on your team.
+}
+crisis-banner-link = See crisis events
+person-log-crisis = Log a crisis event
+timeline-crisis = Crisis event logged
+crisis-prompt-urgent = What was saved suggests someone may be in danger now.
+crisis-prompt-concern = What was saved mentions thoughts or feelings that can signal risk.
+crisis-prompt-words = The words that raised this:
+crisis-prompt-safety-plan = If they have a safety plan, open it together. Stay with them, and follow your program's protocol.
+crisis-prompt-next = What would you like to do for
+crisis-prompt-log = Log a crisis event now
+crisis-prompt-followed = I have followed the protocol
+crisis-prompt-not = This is not a crisis (for example, a quotation or history)
+crisis-choose = Please choose one of the options.
+error-time-format = Please enter a time like 14:30.
+error-follow-up-before = The follow-up cannot be before the event.
+mail-crisis-subject = A crisis event was logged on your team
+mail-crisis-body = Hello { $name },
+
+    A crisis event was just logged for someone your team supports. Please open Lantern:
+
+    { $link }
+
+    (No details are sent by e-mail.)
+audit-crisis-create = Logged a crisis event
+audit-crisis-view = Looked at a crisis event
+audit-crisis-close = Closed a crisis event
+audit-crisis-prompt_shown = Was shown the crisis prompt
+audit-crisis-prompt_choice = Answered the crisis prompt

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod catalogue;
+mod crisis;
 mod language;
 mod matrix;
 mod people;
