@@ -51,11 +51,15 @@ run_one() { # name db-args...
   echo "RSS after page load: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$pid/status), peak $(awk '/VmHWM/ {print $2/1024 " MB"}' /proc/$pid/status)"
   # Sign-in flood: wrong passwords as fast as 32 connections can send them.
   local lcsrf; lcsrf=$(curl -s -c "$jar.l" "http://127.0.0.1:$port/login" | grep -o 'name="csrf" value="[^"]*"' | sed 's/.*value="//;s/"$//')
+  # A different address each time, so every attempt reaches the password hash
+  # (repeated failures for one address are made to wait before hashing).
   cat > "$WORK/flood.lua" <<LUA
-wrk.method = "POST"
-wrk.body = "email=nobody%40demo&password=not-the-password&csrf=$lcsrf&next="
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Cookie"] = "lantern_login=$lcsrf"
+local n = 0
+request = function()
+  n = n + 1
+  local body = "email=nobody" .. n .. "-" .. math.random(1, 1000000000) .. "%40demo&password=not-the-password&csrf=$lcsrf&next="
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "lantern_login=$lcsrf"}, body)
+end
 LUA
   wrk -t2 -c"$CONNS" -d10s --latency -s "$WORK/flood.lua" "http://127.0.0.1:$port/login" > "$WORK/$name.flood" 2>&1
   read -r rps p50 p99 <<<"$(latency "$WORK/$name.flood")"
