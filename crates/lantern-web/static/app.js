@@ -78,6 +78,12 @@
           });
           li.appendChild(b);
         });
+        var reasons = (field.dataset.dismissReasons || "The person's own words|A name or title|Needed in this context|Other").split("|");
+        var pick = document.createElement("select");
+        pick.className = "small";
+        pick.setAttribute("aria-label", (field.dataset.dismissReasonLabel || "Why not") + ": \u201c" + f.text + "\u201d");
+        reasons.forEach(function (r) { var o = document.createElement("option"); o.textContent = r; o.value = r; pick.appendChild(o); });
+        li.appendChild(pick);
         var d = text("button", field.dataset.dismissLabel || "Not now", "link small");
         d.type = "button";
         d.addEventListener("click", function () {
@@ -86,7 +92,7 @@
             method: "POST",
             credentials: "same-origin",
             headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken(field) },
-            body: JSON.stringify({ rule: f.rule, text: f.text, reason: "dismissed in the editor" })
+            body: JSON.stringify({ rule: f.rule, text: f.text, reason: pick.value })
           }).catch(function () {});
           field.focus();
           render(report);

@@ -395,3 +395,5 @@ audit-crisis-view = Looked at a crisis event
 audit-crisis-close = Closed a crisis event
 audit-crisis-prompt_shown = Was shown the crisis prompt
 audit-crisis-prompt_choice = Answered the crisis prompt
+lang-dismiss-reasons = The person's own words|A name or title|Needed in this context|Other
+lang-dismiss-reason-label = Why not use this suggestion
