@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod billing;
+pub mod encounter;
 pub mod enrollment;
 pub mod ids;
 pub mod person;
