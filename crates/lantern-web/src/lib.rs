@@ -15,6 +15,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 mod middleware;
+mod notes;
 mod pages;
 pub mod routes;
 mod views;

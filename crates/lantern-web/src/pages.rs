@@ -266,7 +266,19 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         .collect();
     let scope_opts = scopes.iter().map(|s| opt(s, t.get(&format!("caseload-scope-{s}")), *s == scope_code)).collect();
     let heading = t.get(&format!("caseload-heading-{scope_code}"));
+    let mine = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { author_id: Some(ctx.user.id), status: Some(lantern_domain::encounter::Status::Returned), limit: 100, ..Default::default() }).await?;
+    let drafts = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { author_id: Some(ctx.user.id), status: Some(lantern_domain::encounter::Status::Draft), limit: 100, ..Default::default() }).await?;
+    let can_write = roles.has(Role::Specialist) || roles.has(Role::Supervisor);
+    let group_notice = match q(&pairs, "group") {
+        "signed" => t.get("group-signed-notice"),
+        "saved" => t.get("group-saved-notice"),
+        _ => String::new(),
+    };
     html(CaseloadPage {
+        returned: crate::notes::note_rows(t, &mine),
+        drafts: crate::notes::note_rows(t, &drafts),
+        can_write,
+        group_notice,
         c: Chrome::new(&app, Some(&ctx), "caseload-title", "caseload").titled(heading.clone()),
         heading,
         rows: views,
@@ -342,7 +354,21 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     } else {
         (vec![], vec![])
     };
+    let note_facts = lantern_domain::policy::NoteFacts::default();
+    let show_notes = lantern_domain::policy::decide_note(&ctx.actor, lantern_domain::policy::NoteAction::View, facts, &note_facts).is_allowed();
+    let can_write_note = lantern_domain::policy::decide_note(&ctx.actor, lantern_domain::policy::NoteAction::Write, facts, &note_facts).is_allowed();
+    let notes = if show_notes {
+        let all = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { person_id: Some(id), limit: 100, ..Default::default() }).await?;
+        // Drafts are their author's until signed.
+        let visible: Vec<_> = all.into_iter().filter(|n| n.status.is_signed() || n.author_id == ctx.user.id).collect();
+        crate::notes::note_rows(t, &visible)
+    } else {
+        vec![]
+    };
     let page_html = PersonPage {
+        notes,
+        show_notes,
+        can_write_note,
         team,
         can_assign,
         specialist_options,

@@ -8,4 +8,5 @@ mod auth;
 mod browser;
 mod catalogue;
 mod matrix;
+mod notes;
 mod people;
