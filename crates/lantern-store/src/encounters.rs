@@ -450,7 +450,15 @@ async fn sign_in(conn: &mut sqlx::AnyConnection, org_id: i64, note_id: i64, sign
     }
     let today = crate::people::today_in(tz, now);
     let started = crate::people::today_in(tz, started_ms);
-    let status = encounter::next(n.status, Move::Sign { needs_cosign: settings.cosign.needs_cosign(started, today) })
+    // Only someone with a supervisor (a lead of one of their teams) can be asked for a co-signature.
+    let supervised: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM team_members m JOIN team_members lead ON lead.team_id = m.team_id WHERE m.user_id = $1 AND lead.is_lead = 1 AND lead.user_id <> $1",
+    )
+    .bind(signer_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let needs_cosign = supervised > 0 && settings.cosign.needs_cosign(started, today);
+    let status = encounter::next(n.status, Move::Sign { needs_cosign })
         .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let late = encounter::is_late(n.content.end_ms, now, settings.late_after_hours);
     let hash = encounter::content_hash(n.person_id, &n.content, &n.private_line, &name, &credentials, now);

@@ -642,12 +642,12 @@ fn note_input(base: Option<&lantern_store::encounters::Note>, p: NoteIn) -> enco
     }
 }
 
-async fn parse_note_in(app: &AppState, ctx: &Ctx, input: &encounter::NoteInput) -> Result<encounter::NoteContent, ApiError> {
+async fn parse_note_in(app: &AppState, ctx: &Ctx, input: &encounter::NoteInput, creating: bool) -> Result<encounter::NoteContent, ApiError> {
     let org = app.store.org_cached(ctx.org()).await?;
     let tz = jiff::tz::TimeZone::get(&org.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = app.store.today(ctx.org()).await?;
     let c = encounter::parse_note(input, &tz, today).map_err(AppError::Invalid)?;
-    if c.kind == encounter::Kind::Group {
+    if creating && c.kind == encounter::Kind::Group {
         return Err(invalid("kind", "group notes are written for all attendees at once on the group note page"));
     }
     Ok(c)
@@ -689,7 +689,7 @@ pub async fn create_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
         return Err(ApiError(AppError::NotFound));
     }
     let input: NoteIn = parse_body(&body)?;
-    let content = parse_note_in(&app, &ctx, &note_input(None, input)).await?;
+    let content = parse_note_in(&app, &ctx, &note_input(None, input), true).await?;
     let id = app.store.create_note(ctx.org(), person_id, ctx.user.id, &content, &ctx.who()).await?;
     let mut r = note_response(&app, &ctx, id, StatusCode::CREATED).await?;
     if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/notes/{id}")) {
@@ -780,7 +780,7 @@ pub async fn update_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
         return Err(ApiError(AppError::PreconditionFailed(format!("the note changed since you read it (now {})", etag(n.version)))));
     }
     let input: NoteIn = parse_body(&body)?;
-    let content = parse_note_in(&app, &ctx, &note_input(Some(&n), input)).await?;
+    let content = parse_note_in(&app, &ctx, &note_input(Some(&n), input), false).await?;
     match app.store.update_note(ctx.org(), id, &content, None, n.version, &ctx.who()).await {
         Ok(_) => {}
         Err(lantern_store::StoreError::Conflict(m)) => return Err(ApiError(AppError::PreconditionFailed(m))),

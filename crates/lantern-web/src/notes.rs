@@ -163,7 +163,8 @@ pub struct NoteFormPage {
 
 async fn options(app: &AppState, ctx: &Ctx, f: &NoteForm) -> Result<(Vec<SelectOption>, Vec<SelectOption>, Vec<SelectOption>, Vec<CheckOption>), AppError> {
     let t = &app.t;
-    let kinds = Kind::ALL.iter().filter(|k| **k != Kind::Group).map(|k| opt(k.code(), t.get(&format!("note-kind-{}", k.code())), f.kind == k.code())).collect();
+    // Group notes are written from the group page; a returned group note keeps its kind.
+    let kinds = Kind::ALL.iter().filter(|k| **k != Kind::Group || f.kind == Kind::Group.code()).map(|k| opt(k.code(), t.get(&format!("note-kind-{}", k.code())), f.kind == k.code())).collect();
     let mut modalities = vec![opt("", t.get("note-choose"), f.modality.is_empty())];
     modalities.extend(Modality::ALL.iter().map(|m| opt(m.code(), t.get(&format!("note-modality-{}", m.code())), f.modality == m.code())));
     let codes = code_options(t, &app.store.service_codes(ctx.org()).await?, &f.service_code);
@@ -250,8 +251,10 @@ async fn note_access(app: &AppState, ctx: &Ctx, note_id: i64, action: NoteAction
     let note = app.store.note(ctx.org(), note_id).await?;
     let person = app.store.person_facts(&ctx.actor, note.person_id).await?;
     let facts = app.store.note_facts(ctx.org(), ctx.user.id, &note).await?;
+    // Within a visible record, a draft is its author's (and their supervisor's) until signed.
+    let draft_hidden = action == NoteAction::View && !note.status.is_signed() && !facts.is_author && !facts.supervises_author;
     match decide_note(&ctx.actor, action, &person, &facts) {
-        Decision::Allow => Ok((note, facts)),
+        Decision::Allow if !draft_hidden => Ok((note, facts)),
         _ => {
             let e = ctx.entry(&format!("encounter.{}", note_action_name(action)), Some(note.person_id), "encounter", &note_id.to_string(), "denied", app.store.now_ms());
             app.store.record_event(e).await?;

@@ -705,8 +705,27 @@ async fn admin_page(app: &AppState, ctx: &Ctx, errors: FormErrors, notice: Strin
         .iter()
         .map(|r| opt(r.as_str(), t.get(&format!("role-{}", r.as_str())), chosen.iter().any(|c| c == r.as_str())))
         .collect();
+    let ns = app.store.note_settings(ctx.org()).await?;
+    let months = match ns.cosign {
+        lantern_domain::encounter::CosignPolicy::NewStaff { months } => months,
+        _ => 6,
+    };
+    let cosign_options = ["all", "new_staff", "none"].iter().map(|c| opt(c, t.get(&format!("admin-cosign-{c}")), ns.cosign.code() == *c)).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = AdminUsersPage { c: Chrome::new(app, Some(ctx), "admin-title", "admin"), users: views, errors, notice, link, email, name, role_options, specialists };
+    let page = AdminUsersPage {
+        c: Chrome::new(app, Some(ctx), "admin-title", "admin"),
+        users: views,
+        errors,
+        notice,
+        link,
+        email,
+        name,
+        role_options,
+        specialists,
+        cosign_options,
+        cosign_months: months.to_string(),
+        late_hours: ns.late_after_hours.to_string(),
+    };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -714,6 +733,7 @@ pub async fn admin_users(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): R
     let pairs = query_pairs(&raw);
     let notice = match q(&pairs, "done") {
         "deactivated" => app.t.get("admin-deactivated-notice"),
+        "notes" => app.t.get("admin-notes-saved"),
         "reassigned" => app.t.get_with("admin-reassigned", &[("count", q(&pairs, "count").parse::<i64>().unwrap_or(0).into())]),
         _ => String::new(),
     };
@@ -773,6 +793,41 @@ pub async fn admin_reset(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
     app.store.create_invite(ctx.org(), id, &secret_hash(&token), expires, true, &ctx.who()).await?;
     let link = format!("{}/invite/{token}", app.config.public_url.trim_end_matches('/'));
     admin_page(&app, &ctx, FormErrors::default(), app.t.get("admin-reset-notice"), link, String::new(), String::new(), &[]).await
+}
+
+#[derive(Deserialize)]
+pub struct NoteSettingsForm {
+    #[serde(default)]
+    cosign_policy: String,
+    #[serde(default)]
+    cosign_months: String,
+    #[serde(default)]
+    late_hours: String,
+}
+
+/// The organization's rules for notes: who needs a co-signature, and when a note is a late entry.
+pub async fn admin_note_settings(State(app): State<AppState>, ctx: Ctx, Form(f): Form<NoteSettingsForm>) -> PageResult {
+    if !decide(&ctx.actor, OrgAction::ManageUsers).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FormErrors::default();
+    let months = f.cosign_months.trim().parse::<i64>().ok().filter(|m| (1..=60).contains(m));
+    if months.is_none() {
+        errors.0.insert("cosign_months".into(), app.t.get("error-months"));
+    }
+    let hours = f.late_hours.trim().parse::<i64>().ok().filter(|h| (1..=720).contains(h));
+    if hours.is_none() {
+        errors.0.insert("late_hours".into(), app.t.get("error-hours"));
+    }
+    let policy = lantern_domain::encounter::CosignPolicy::parse(&f.cosign_policy, months.unwrap_or(6));
+    if policy.is_none() {
+        errors.0.insert("cosign_policy".into(), app.t.get("error-choice"));
+    }
+    if let (Some(cosign), Some(late_after_hours), true) = (policy, hours, errors.is_empty()) {
+        app.store.set_note_settings(ctx.org(), lantern_store::encounters::NoteSettings { cosign, late_after_hours }, &ctx.who()).await?;
+        return Ok(see_other("/admin/users?done=notes"));
+    }
+    admin_page(&app, &ctx, errors, String::new(), String::new(), String::new(), String::new(), &[]).await
 }
 
 #[derive(Deserialize)]

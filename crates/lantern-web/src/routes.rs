@@ -86,6 +86,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/admin/users/{id}/deactivate", Roles(ADMIN)), post(pages::admin_deactivate)),
         (page("POST", "/admin/users/{id}/reset", Roles(ADMIN)), post(pages::admin_reset)),
         (page("POST", "/admin/reassign", Roles(ADMIN)), post(pages::admin_reassign)),
+        (page("POST", "/admin/note-settings", Roles(ADMIN)), post(pages::admin_note_settings)),
         (api("GET", "/api/v1/openapi.json", Public), get(api::openapi_json)),
         (api("GET", "/api/v1/me", Signed), get(api::me)),
         (api("GET", "/api/v1/caseload", Roles(CASEWORK)), get(api::caseload)),

@@ -296,6 +296,9 @@ pub struct AdminUsersPage {
     pub name: String,
     pub role_options: Vec<SelectOption>,
     pub specialists: Vec<SelectOption>,
+    pub cosign_options: Vec<SelectOption>,
+    pub cosign_months: String,
+    pub late_hours: String,
 }
 
 #[derive(Template)]
