@@ -248,9 +248,9 @@ both!(group_note_makes_one_private_record_each, async |app: &TestApp| {
     let r = s1.post_form("/group-notes", &refs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let notes_of = |p: i64| async move { app.store.notes(app.demo_org, &NoteFilter { person_id: Some(p), limit: 100, ..Default::default() }).await.unwrap() };
-    let na: Vec<_> = notes_of(a).await.into_iter().filter(|n| n.group_id.is_some() && n.content.date.unwrap().to_string() == date).collect();
-    let nb: Vec<_> = notes_of(b).await.into_iter().filter(|n| n.group_id.is_some() && n.content.date.unwrap().to_string() == date).collect();
-    let nc: Vec<_> = notes_of(c).await.into_iter().filter(|n| n.group_id.is_some() && n.content.date.unwrap().to_string() == date).collect();
+    let na: Vec<_> = notes_of(a).await.into_iter().filter(|n| n.group_id.is_some() && n.content.narrative.what_we_did == "Mutual support group on staying connected").collect();
+    let nb: Vec<_> = notes_of(b).await.into_iter().filter(|n| n.group_id.is_some() && n.content.narrative.what_we_did == "Mutual support group on staying connected").collect();
+    let nc: Vec<_> = notes_of(c).await.into_iter().filter(|n| n.group_id.is_some() && n.content.narrative.what_we_did == "Mutual support group on staying connected").collect();
     assert_eq!((na.len(), nb.len(), nc.len()), (1, 1, 1), "one note per attendee");
     assert_eq!(na[0].group_id, nb[0].group_id);
     assert_eq!(na[0].content.minutes, Some(90));
@@ -292,11 +292,21 @@ both!(concurrent_draft_edits_one_wins, async |app: &TestApp| {
     assert_eq!(etag, "\"v1\"");
     let r = api(&mut s1, "PATCH", &format!("/api/v1/notes/{id}"), Some(json!({"what_we_did": "no version"})), &[]).await;
     assert_eq!(r.status, StatusCode::PRECONDITION_REQUIRED);
-    let first = api(&mut s1, "PATCH", &format!("/api/v1/notes/{id}"), Some(json!({"what_we_did": "tab one"})), &[("if-match", &etag)]).await;
-    let second = api(&mut s1, "PATCH", &format!("/api/v1/notes/{id}"), Some(json!({"what_we_did": "tab two"})), &[("if-match", &etag)]).await;
-    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
-    assert_eq!(second.status, StatusCode::PRECONDITION_FAILED, "{}", second.text);
-    assert_eq!(app.store.note(app.demo_org, id).await.unwrap().content.narrative.what_we_did, "tab one");
+    // Two sessions save the same version at the same moment: exactly one wins.
+    let mut other = signed_in(app, "specialist@demo").await;
+    let path = format!("/api/v1/notes/{id}");
+    let hdr = [("if-match", etag.as_str())];
+    let (first, second) = tokio::join!(
+        api(&mut s1, "PATCH", &path, Some(json!({"what_we_did": "tab one"})), &hdr),
+        api(&mut other, "PATCH", &path, Some(json!({"what_we_did": "tab two"})), &hdr),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED], "{} / {}", first.text, second.text);
+    let loser = if first.status == StatusCode::OK { &second } else { &first };
+    assert_eq!(loser.header("content-type"), "application/problem+json");
+    let winner_text = if first.status == StatusCode::OK { "tab one" } else { "tab two" };
+    assert_eq!(app.store.note(app.demo_org, id).await.unwrap().content.narrative.what_we_did, winner_text);
     // Two browser tabs on the same draft: the stale save answers 409 and keeps the text.
     let r = s1.post_form(&format!("/notes/{id}"), &[("version", "2"), ("action", "save"), ("date", &date), ("what_we_did", "tab A text")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -315,9 +325,12 @@ both!(concurrent_draft_edits_one_wins, async |app: &TestApp| {
 });
 
 both!(units_report_equals_a_recount, async |app: &TestApp| {
-    let person = app.person_only_on_specialist1().await;
     let date = yesterday(app).await;
     let mut s1 = signed_in(app, "specialist@demo").await;
+    // A new person, so no demo note shares their days.
+    let r = api(&mut s1, "POST", "/api/v1/people", Some(json!({"legal_name": "Sam Newcomer"})), &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let person = r.json()["id"].as_i64().unwrap();
     let code = plain_code(app).await;
     // Five hours in one day for one person: 20 units earned, 16 billed, 4 over the cap.
     for (start, end) in [("08:00", "11:00"), ("13:00", "15:00")] {
@@ -336,6 +349,37 @@ both!(units_report_equals_a_recount, async |app: &TestApp| {
     let day = app.store.notes(app.demo_org, &NoteFilter { person_id: Some(person), from: Some(date.parse().unwrap()), to: Some(date.parse().unwrap()), ..Default::default() }).await.unwrap();
     assert_eq!(day.iter().map(|n| n.billed_units).sum::<i64>(), 16);
     assert_eq!(day.iter().map(|n| n.over_cap_units).sum::<i64>(), 4);
+
+    // The same three overlapping-cap services on two days, signed in opposite orders, come to the same units.
+    let today = app.store.today(app.demo_org).await.unwrap();
+    let (d1, d2) = (today.checked_sub(jiff::Span::new().days(3)).unwrap().to_string(), today.checked_sub(jiff::Span::new().days(2)).unwrap().to_string());
+    let mut ids: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for d in [&d1, &d2] {
+        for (start, end) in [("08:00", "10:00"), ("11:00", "13:00"), ("14:00", "16:00")] {
+            let mut body = full_note(d, code);
+            body["start"] = json!(start);
+            body["end"] = json!(end);
+            let r = api(&mut s1, "POST", &format!("/api/v1/people/{person}/notes"), Some(body), &[]).await;
+            ids.entry(d.clone()).or_default().push(r.json()["id"].as_i64().unwrap());
+        }
+    }
+    for id in ids[&d1].iter().chain(ids[&d2].iter().rev()) {
+        assert_eq!(api(&mut s1, "POST", &format!("/api/v1/notes/{id}/sign"), None, &[]).await.status, StatusCode::OK);
+    }
+    let units = |day: &str| {
+        let v = ids[day].clone();
+        async move {
+            let mut out = vec![];
+            for id in v {
+                let n = app.store.note(app.demo_org, id).await.unwrap();
+                out.push((n.billed_units, n.over_cap_units));
+            }
+            out
+        }
+    };
+    let (u1, u2) = (units(&d1).await, units(&d2).await);
+    assert_eq!(u1, u2, "signing order does not change who gets the units");
+    assert_eq!(u1, vec![(8, 0), (8, 0), (0, 8)], "the cap falls on the latest service of the day");
 
     let from: jiff::civil::Date = "2000-01-01".parse().unwrap();
     let to = app.store.today(app.demo_org).await.unwrap();
