@@ -431,3 +431,27 @@ both!(units_report_equals_a_recount, async |app: &TestApp| {
     assert!(r.text.contains("id=\"f-to-err\""));
     assert!(app.verify_audit().await.is_ok());
 });
+
+both!(times_are_local_and_dst_safe, async |app: &TestApp| {
+    let person = app.person_only_on_specialist1().await;
+    let mut s1 = signed_in(app, "specialist@demo").await;
+    // The demo organization is in America/New_York.
+    for (date, start, end, minutes) in [("2026-03-08", "01:30", "03:30", 60), ("2026-11-01", "00:30", "02:30", 180), ("2026-06-01", "09:00", "10:15", 75)] {
+        let r = api(&mut s1, "POST", &format!("/api/v1/people/{person}/notes"), Some(json!({"date": date, "start": start, "end": end, "what_we_did": "Talked"})), &[]).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.json()["minutes"], minutes, "{date} {start}-{end}");
+    }
+    // Implausible (over 12 hours) and backwards spans are refused on the end field.
+    for (start, end) in [("06:00", "19:00"), ("15:00", "14:00")] {
+        let r = api(&mut s1, "POST", &format!("/api/v1/people/{person}/notes"), Some(json!({"date": "2026-06-01", "start": start, "end": end})), &[]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.json()["errors"][0]["field"], "end");
+    }
+    // The form says so next to the field, and keeps what was typed.
+    let r = s1.post_form(&format!("/people/{person}/notes"), &[("date", "2026-06-01"), ("start", "06:00"), ("end", "19:00"), ("what_we_did", "kept words"), ("action", "save")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"f-end-err\"") && r.text.contains("kept words"));
+    // A date in the future is refused.
+    let r = api(&mut s1, "POST", &format!("/api/v1/people/{person}/notes"), Some(json!({"date": "2999-01-01"})), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+});
