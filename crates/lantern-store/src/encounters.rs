@@ -372,6 +372,7 @@ async fn note_in(conn: &mut sqlx::AnyConnection, org_id: i64, id: i64) -> Result
     note_from(&r)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_note(
     conn: &mut sqlx::AnyConnection,
     org_id: i64,
@@ -429,6 +430,7 @@ async fn check_code(conn: &mut sqlx::AnyConnection, org_id: i64, code: Option<i6
 }
 
 /// Signs one note inside a transaction (shared by single and group signing).
+#[allow(clippy::too_many_arguments)]
 async fn sign_in(conn: &mut sqlx::AnyConnection, org_id: i64, note_id: i64, signer_id: i64, expected_version: Option<i64>, now: i64, settings: NoteSettings, tz: &str, who: &Who) -> Result<SignOutcome> {
     let n = note_in(conn, org_id, note_id).await?;
     if n.author_id != signer_id {

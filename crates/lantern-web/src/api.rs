@@ -187,8 +187,8 @@ pub struct MeOut {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment, caseloads and encounter notes. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
-    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, create_note, list_notes, get_note, update_note, sign_note, cosign_note, return_note, add_addendum),
-    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, NoteIn, NoteOut, NoteList, SignatureOut, AddendumOut, ReturnIn, AddendumIn)),
+    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, note_options, create_note, list_notes, get_note, update_note, sign_note, cosign_note, return_note, add_addendum),
+    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, NoteIn, NoteOut, NoteList, SignatureOut, AddendumOut, ReturnIn, AddendumIn, NoteOptions, ServiceCodeOut, ActivityTypeOut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -481,7 +481,7 @@ pub struct NoteIn {
     pub start: Option<String>,
     /// Local end time (HH:MM).
     pub end: Option<String>,
-    /// A service code id (GET /api/v1/notes lists codes on notes); null for a note that is not billed.
+    /// A service code id (see GET /api/v1/note-options); null for a note that is not billed.
     pub service_code_id: Option<Option<i64>>,
     /// Activity type codes.
     pub activities: Option<Vec<String>>,
@@ -840,4 +840,59 @@ pub async fn add_addendum(State(app): State<AppState>, ctx: Ctx, Path(raw): Path
     let input: AddendumIn = parse_body(&body)?;
     app.store.add_addendum(ctx.org(), id, ctx.user.id, &input.body, &ctx.who()).await?;
     note_response(&app, &ctx, id, StatusCode::CREATED).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceCodeOut {
+    pub id: i64,
+    pub code: String,
+    pub modifiers: String,
+    pub description: String,
+    pub payer: String,
+    pub unit_minutes: i64,
+    /// whole, more_than_half or cms_cumulative.
+    pub unit_rule: String,
+    pub cap_units_per_person_per_day: Option<i64>,
+    pub cap_units_per_provider_per_day: Option<i64>,
+    pub for_groups: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityTypeOut {
+    pub code: String,
+    pub name: String,
+    /// SAMHSA peer competency categories, as roman numerals (I-XII).
+    pub competencies: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteOptions {
+    pub service_codes: Vec<ServiceCodeOut>,
+    pub activity_types: Vec<ActivityTypeOut>,
+}
+
+#[utoipa::path(get, path = "/api/v1/note-options", tag = "notes",
+    responses((status = 200, description = "The organization's service codes (with payer rules and caps) and activity types", body = NoteOptions),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn note_options(State(app): State<AppState>, ctx: Ctx) -> ApiResult {
+    let codes = app.store.service_codes(ctx.org()).await?;
+    let kinds = app.store.activity_types(ctx.org()).await?;
+    Ok(json_ok(StatusCode::OK, &NoteOptions {
+        service_codes: codes
+            .into_iter()
+            .map(|c| ServiceCodeOut {
+                id: c.id,
+                code: c.code,
+                modifiers: c.modifiers,
+                description: c.description,
+                payer: c.payer,
+                unit_minutes: c.unit_minutes,
+                unit_rule: c.rule.code().into(),
+                cap_units_per_person_per_day: c.caps.per_person_code_day,
+                cap_units_per_provider_per_day: c.caps.per_provider_day,
+                for_groups: c.for_groups,
+            })
+            .collect(),
+        activity_types: kinds.into_iter().map(|a| ActivityTypeOut { code: a.code, name: a.name, competencies: a.competencies.iter().map(|c| encounter::roman(*c).to_string()).collect() }).collect(),
+    }))
 }

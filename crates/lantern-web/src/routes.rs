@@ -95,6 +95,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/people/{id}", Signed), get(api::get_person)),
         (api("PATCH", "/api/v1/people/{id}", Roles(STAFF)), patch(api::update_person)),
         (api("POST", "/api/v1/people/{id}/enrollment", Roles(STAFF)), post(api::change_enrollment)),
+        (api("GET", "/api/v1/note-options", Roles(STAFF)), get(api::note_options)),
         (api("POST", "/api/v1/people/{id}/notes", Roles(CASEWORK)), post(api::create_note)),
         (api("GET", "/api/v1/notes", Roles(STAFF)), get(api::list_notes)),
         (api("GET", "/api/v1/notes/{id}", Roles(STAFF)), get(api::get_note)),

@@ -45,6 +45,22 @@ async fn plain_code(app: &TestApp) -> i64 {
     app.store.service_codes(app.demo_org).await.unwrap().iter().find(|c| c.modifiers.is_empty()).unwrap().id
 }
 
+both!(note_options_list_codes_and_competencies, async |app: &TestApp| {
+    let mut s1 = signed_in(app, "specialist@demo").await;
+    let r = api(&mut s1, "GET", "/api/v1/note-options", None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    let codes = v["service_codes"].as_array().unwrap();
+    let labels: Vec<String> = codes.iter().map(|c| format!("{} {}", c["code"].as_str().unwrap(), c["modifiers"].as_str().unwrap()).trim().to_string()).collect();
+    assert_eq!(labels, ["H0038", "H0038 HF", "H0038 HQ"]);
+    assert!(codes.iter().all(|c| c["cap_units_per_person_per_day"] == 16 && c["unit_minutes"] == 15));
+    let kinds = v["activity_types"].as_array().unwrap();
+    let mut seen: Vec<String> = kinds.iter().flat_map(|k| k["competencies"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string())).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 12, "every competency category I-XII is reachable: {seen:?}");
+});
+
 /// Writes and signs a note through the API as `c`; returns its id.
 async fn write_and_sign(app: &TestApp, c: &mut Client, person: i64, date: &str) -> i64 {
     let code = plain_code(app).await;
