@@ -120,6 +120,11 @@ enum Command {
         /// Files to check ("-" or none reads standard input).
         files: Vec<PathBuf>,
     },
+    /// Reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Write a consistent copy of the database (safe while the server runs).
     Backup {
         file: PathBuf,
@@ -129,6 +134,30 @@ enum Command {
     /// Verify a backup, then make it the database of --data-dir (which must have none).
     Restore {
         file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Units of service from signed notes by month, service code and payer (dates inclusive, in each organization's time zone).
+    Units {
+        /// First day (YYYY-MM-DD), included.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD), included.
+        #[arg(long)]
+        to: String,
+        /// csv (default) or table.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Only this organization (its slug); default every organization.
+        #[arg(long)]
+        org: Option<String>,
+        /// One row per peer specialist too.
+        #[arg(long)]
+        by_specialist: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -497,6 +526,48 @@ async fn run() -> Result<()> {
             println!("Generated {} synthetic people and {} specialists in {:.1} s (seed {seed}).", s.people, s.specialists, started.elapsed().as_secs_f64());
             if generated {
                 println!("Demo accounts: {} — password: {password}", DEMO_ACCOUNTS.join(", "));
+            }
+            Ok(())
+        }
+        Command::Report { command: ReportCommand::Units { from, to, format, org, by_specialist, db } } => {
+            let from: jiff::civil::Date = from.parse().map_err(|_| anyhow!("--from must be a date like 2026-03-01, got {from:?}"))?;
+            let to: jiff::civil::Date = to.parse().map_err(|_| anyhow!("--to must be a date like 2026-03-31, got {to:?}"))?;
+            if to < from {
+                bail!("the range is inverted: --to {to} is before --from {from}");
+            }
+            if format != "csv" && format != "table" {
+                bail!("--format must be csv or table, got {format:?}");
+            }
+            let store = open(&db, false).await?;
+            let orgs = store.orgs().await?;
+            let orgs: Vec<_> = match &org {
+                Some(slug) => orgs.into_iter().filter(|o| &o.slug == slug).collect(),
+                None => orgs,
+            };
+            if orgs.is_empty() {
+                bail!("no organization {:?} in this database", org.unwrap_or_default());
+            }
+            let mut out = String::new();
+            for (i, o) in orgs.iter().enumerate() {
+                let rows = store.units_report(o.id, from, to, by_specialist).await?;
+                let csv = lantern_store::encounters::units_csv(&rows, by_specialist);
+                for (j, line) in csv.lines().enumerate() {
+                    if j == 0 {
+                        if i == 0 {
+                            out.push_str(&format!("organization,{line}\n"));
+                        }
+                    } else {
+                        out.push_str(&format!("{},{line}\n", o.slug));
+                    }
+                }
+            }
+            store.close().await;
+            if format == "csv" {
+                print!("{out}");
+            } else {
+                for line in out.lines() {
+                    println!("{}", line.split(',').map(|c| format!("{c:<16}")).collect::<Vec<_>>().join(" "));
+                }
             }
             Ok(())
         }

@@ -236,3 +236,30 @@ fn check_jsonl_contract_and_file_mode() {
     assert_eq!(o.status.code(), Some(2));
     assert!(out(&o).contains("not UTF-8"), "{}", out(&o));
 }
+
+#[test]
+fn units_report_as_csv_and_inverted_range_refused() {
+    let data = dir("units");
+    let o = lantern(&["demo", "generate", "--people", "30", "--seed", "5", "--as-of", "2026-11-01", "--data-dir", d(&data.0)], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let o = lantern(&["report", "units", "--from", "2024-01-01", "--to", "2026-11-01", "--format", "csv", "--data-dir", d(&data.0)], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert!(header.iter().any(|h| h.contains("units")), "{header:?}");
+    let billed = header.iter().position(|h| *h == "billed_units").unwrap();
+    let rows: Vec<Vec<String>> = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    assert!(!rows.is_empty(), "the demo has signed, billed notes");
+    assert!(rows.iter().all(|r| r.len() == header.len() && r[0] == "demo"));
+    assert!(rows.iter().map(|r| r[billed].parse::<i64>().unwrap()).sum::<i64>() > 0);
+    // The same data twice gives the same report (the generator is deterministic).
+    let again = dir("units2");
+    lantern(&["demo", "generate", "--people", "30", "--seed", "5", "--as-of", "2026-11-01", "--data-dir", d(&again.0)], None);
+    let o2 = lantern(&["report", "units", "--from", "2024-01-01", "--to", "2026-11-01", "--data-dir", d(&again.0)], None);
+    assert_eq!(String::from_utf8_lossy(&o2.stdout), csv);
+    // An inverted range: a message and a non-zero exit.
+    let o = lantern(&["report", "units", "--from", "2026-05-01", "--to", "2026-04-01", "--format", "csv", "--data-dir", d(&data.0)], None);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("inverted"), "{}", out(&o));
+}

@@ -8,6 +8,8 @@
 
 pub mod audit;
 pub mod crisis;
+pub mod billing;
+pub mod encounter;
 pub mod enrollment;
 pub mod ids;
 pub mod person;

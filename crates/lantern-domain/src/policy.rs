@@ -143,6 +143,55 @@ pub fn decide(actor: &Actor, action: OrgAction) -> Decision {
     }
 }
 
+/// How an actor relates to one encounter note (on top of the person's facts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NoteFacts {
+    /// The actor wrote the note.
+    pub is_author: bool,
+    /// The actor leads a team the note's author belongs to.
+    pub supervises_author: bool,
+}
+
+/// What the actor wants to do with a note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoteAction {
+    /// Read a note (signed, or a draft).
+    View,
+    /// Write a new note about the person.
+    Write,
+    /// Change a draft or a returned note, or sign it: only its author.
+    EditOwn,
+    /// Co-sign or return a note: a supervisor of the author, never the author.
+    Cosign,
+    /// Add a signed addendum to a signed note: the author, or a supervisor of the author.
+    Addendum,
+}
+
+/// Decides an action on a note. Notes live inside a person's record, so
+/// whoever cannot see the person gets "not found" for the note too; peers do
+/// not see notes in their portal (yet).
+pub fn decide_note(actor: &Actor, action: NoteAction, person: &PersonFacts, note: &NoteFacts) -> Decision {
+    if !decide_person(actor, PersonAction::View, person).is_allowed() || !actor.roles.is_staff() {
+        return Decision::NotFound;
+    }
+    let r = actor.roles;
+    let writer = r.has(Role::Specialist) || r.has(Role::Supervisor);
+    let ok = match action {
+        NoteAction::View => true,
+        NoteAction::Write => writer && decide_person(actor, PersonAction::EditProfile, person).is_allowed(),
+        NoteAction::EditOwn => note.is_author,
+        NoteAction::Cosign => r.has(Role::Supervisor) && note.supervises_author && !note.is_author,
+        NoteAction::Addendum => note.is_author || (r.has(Role::Supervisor) && note.supervises_author),
+    };
+    if ok {
+        Decision::Allow
+    } else {
+        // The record is visible to the actor; answering 404 keeps note ids uninformative
+        // and keeps handlers from ever answering 403 on a route their role may call.
+        Decision::NotFound
+    }
+}
+
 /// Route-level gate: a route declares the roles that may call it; an empty
 /// list means "any signed-in user". Data-level checks still follow.
 pub fn route_allows(allowed: &[Role], roles: Roles) -> bool {
@@ -175,6 +224,19 @@ mod tests {
             let a = actor(Roles::empty().with(Role::Peer), Some(0));
             let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(other)), ..Default::default() };
             prop_assert_eq!(decide_person(&a, PersonAction::View, &facts), Decision::NotFound);
+        }
+    }
+
+    proptest! {
+        /// Nobody co-signs their own note, and only a supervisor of the author co-signs at all.
+        #[test]
+        fn cosign_needs_supervision(bits in 0i64..16, author in any::<bool>(), sup in any::<bool>(), p in any::<bool>(), c in any::<bool>(), s in any::<bool>()) {
+            let a = actor(Roles::from_bits(bits), None);
+            let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), is_primary: p, on_care_team: c, supervises: s };
+            let d = decide_note(&a, NoteAction::Cosign, &facts, &NoteFacts { is_author: author, supervises_author: sup });
+            if d.is_allowed() {
+                prop_assert!(!author && sup && a.roles.has(Role::Supervisor));
+            }
         }
     }
 

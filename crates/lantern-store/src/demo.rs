@@ -161,6 +161,31 @@ fn synthetic_history<R: Rng>(rng: &mut R, as_of: Date) -> Vec<(Stage, Date, &'st
     out
 }
 
+/// People who get synthetic notes (the first ones with a last contact): enough for
+/// every screen and the units report, few enough to keep large demos fast.
+const DEMO_NOTE_PEOPLE: usize = 150;
+
+const DID: &[&str] = &[
+    "Walked to the park and talked about the week",
+    "Met for coffee and went over the housing application together",
+    "Practiced what to say at the benefits office",
+    "Shared how I got through my own first months; listened a lot",
+    "Looked up meetings near the new apartment together",
+];
+const WHY: &[&str] = &[
+    "Their goal of a stable place to live",
+    "Their goal of getting back to work",
+    "Staying connected after a hard week",
+    "Building a support network they chose",
+];
+const WENT: &[&str] = &[
+    "\"I feel like I can do this.\"",
+    "\"That was less scary than I thought.\"",
+    "Tired but hopeful; said the walk helped",
+    "\"Thanks for not rushing me.\"",
+];
+const NEXT: &[&str] = &["Call on Tuesday after 5pm", "Meet at the center next week", "They will bring the letter; I will bring the bus map", "Text a reminder the day before"];
+
 /// Hashes are computed by the caller (argon2 lives in the web crate).
 pub struct DemoPasswords {
     pub staff_hash: String,
@@ -219,6 +244,7 @@ impl Store {
         }
 
         let now = self.now_ms();
+        let mut with_notes: Vec<(i64, i64, Date, Date)> = Vec::new();
         let mut peer_person = 0i64;
         let mut made = 0usize;
         let batch = 250;
@@ -242,6 +268,9 @@ impl Store {
                 .filter(|d| *d >= history[0].1);
                 let p = NewPerson { org_id: org.id, profile, stage, since, primary_specialist_id: Some(specialist), care_team: vec![] };
                 let id = insert_person_raw(&mut tx, &p, now, last_contact).await?;
+                if let (Some(d), true) = (last_contact, with_notes.len() < DEMO_NOTE_PEOPLE) {
+                    with_notes.push((id, specialist, d, history[0].1));
+                }
                 let mut prev: Option<Stage> = None;
                 for (st, on, reason) in &history {
                     sqlx::query(
@@ -283,11 +312,100 @@ impl Store {
             made = end;
             progress(made);
         }
+        self.demo_notes(org.id, sup.id, &with_notes, &mut rng).await?;
         if peer_person != 0 {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);
             self.create_user(&peer, &who).await?;
         }
         Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person })
+    }
+
+    /// Writes signed synthetic notes (some co-signed, some waiting, one group
+    /// session, one returned) for the given people, deterministically.
+    async fn demo_notes<R: Rng>(&self, org_id: i64, supervisor: i64, people: &[(i64, i64, Date, Date)], rng: &mut R) -> Result<()> {
+        use lantern_domain::encounter::{Kind, Modality, Narrative, NoteContent};
+        let org = self.org(org_id).await?;
+        let tz = jiff::tz::TimeZone::get(&org.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let settings = self.note_settings(org_id).await?;
+        let codes = self.service_codes(org_id).await?;
+        let plain = codes.iter().find(|c| c.modifiers.is_empty()).map(|c| c.id);
+        let hf = codes.iter().find(|c| c.modifiers == "HF").map(|c| c.id);
+        let group_code = codes.iter().find(|c| c.for_groups).map(|c| c.id);
+        let who = Who::default();
+        let content = |rng: &mut R, kind: Kind, day: Date, start_h: i8, minutes: i64, code: Option<i64>| -> Option<NoteContent> {
+            let start = jiff::civil::Time::new(start_h, 0, 0, 0).ok()?;
+            let end_dt = day.to_datetime(start).checked_add(Span::new().minutes(minutes)).ok()?;
+            let (s, e, m) = lantern_domain::encounter::local_span(day, start, end_dt.time(), &tz).ok()?;
+            Some(NoteContent {
+                kind,
+                modality: Some(if rng.gen_bool(0.7) { Modality::InPerson } else { Modality::Phone }),
+                setting: if kind == Kind::Group { "Recovery center, group room".into() } else { "Community".into() },
+                date: Some(day),
+                start: Some(start),
+                end: Some(end_dt.time()),
+                start_ms: Some(s),
+                end_ms: Some(e),
+                minutes: Some(m),
+                service_code: code,
+                activities: vec![if kind == Kind::Group { "group_support".into() } else { "recovery_planning".into() }],
+                narrative: Narrative {
+                    what_we_did: pick(rng, DID).into(),
+                    purpose: pick(rng, WHY).into(),
+                    how_it_went: pick(rng, WENT).into(),
+                    next_steps: pick(rng, NEXT).into(),
+                },
+            })
+        };
+        let mut tx = self.begin_write().await?;
+        let mut awaiting = Vec::new();
+        for (i, (person, specialist, last, joined)) in people.iter().enumerate() {
+            // One note on the day of last contact, and sometimes one a little before.
+            let mut days = vec![*last];
+            let earlier = days_before(*last, rng.gen_range(3..20));
+            if earlier >= *joined && rng.gen_bool(0.7) {
+                days.push(earlier);
+            }
+            for day in days {
+                let minutes = [25i64, 40, 50, 60, 90][rng.gen_range(0..5)];
+                let code = if rng.gen_bool(0.25) { hf } else { plain };
+                let hour = rng.gen_range(9..16);
+                let Some(c) = content(rng, Kind::Individual, day, hour, minutes, code) else { continue };
+                let id = crate::encounters::demo_insert(&mut tx, org_id, *person, *specialist, None, &c, "").await?;
+                let signed_at = c.end_ms.unwrap_or(0) + 3_600_000;
+                let out = crate::encounters::demo_sign(&mut tx, org_id, id, *specialist, signed_at, settings, &org.time_zone, &who).await?;
+                if out.status == lantern_domain::encounter::Status::AwaitingCosign {
+                    awaiting.push((id, signed_at, i));
+                }
+            }
+        }
+        // One group session for the first few people of the first specialist.
+        if let Some(first) = people.first() {
+            let members: Vec<_> = people.iter().filter(|p| p.1 == first.1).take(5).collect();
+            let day = members.iter().map(|p| p.2).min().unwrap_or(first.2);
+            if let Some(c) = content(rng, Kind::Group, day, 18, 90, group_code) {
+                let group: i64 = sqlx::query_scalar("INSERT INTO encounter_groups (org_id, author_id, size, created_ms) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(org_id)
+                    .bind(first.1)
+                    .bind(members.len() as i64)
+                    .bind(c.end_ms.unwrap_or(0))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                for (k, m) in members.iter().enumerate() {
+                    let line = if k % 2 == 0 { "Spoke up for the first time in group" } else { "" };
+                    let id = crate::encounters::demo_insert(&mut tx, org_id, m.0, first.1, Some(group), &c, line).await?;
+                    let at = c.end_ms.unwrap_or(0) + 1_800_000;
+                    crate::encounters::demo_sign(&mut tx, org_id, id, first.1, at, settings, &org.time_zone, &who).await?;
+                }
+            }
+        }
+        // A supervisor co-signs most older notes; the newest stay in the queue.
+        awaiting.sort_by_key(|a| a.1);
+        let keep = awaiting.len().min(8);
+        for (id, signed_at, _) in &awaiting[..awaiting.len() - keep] {
+            crate::encounters::demo_cosign(&mut tx, org_id, *id, supervisor, signed_at + 86_400_000, &who).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

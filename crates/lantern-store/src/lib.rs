@@ -19,6 +19,7 @@ pub mod clock;
 pub mod crisis;
 pub mod demo;
 pub mod language;
+pub mod encounters;
 mod migrate;
 pub mod people;
 pub mod users;
@@ -143,7 +144,11 @@ impl Store {
             migrate::check_not_newer(&pool, backend).await?;
         }
         let views = audit::ViewWriter::start(pool.clone(), backend);
-        Ok(Store { pool, backend, clock, views, org_cache: Default::default() })
+        let store = Store { pool, backend, clock, views, org_cache: Default::default() };
+        if opts.migrate {
+            store.seed_missing_note_defaults().await?;
+        }
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {

@@ -22,6 +22,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
     },
     Migration {
+        version: 2,
+        name: "encounters",
+        sqlite: include_str!("../migrations/sqlite/0002_encounters.sql"),
+        postgres: include_str!("../migrations/postgres/0002_encounters.sql"),
+    },
+    Migration {
         version: 3,
         name: "language",
         sqlite: include_str!("../migrations/sqlite/0003_language.sql"),

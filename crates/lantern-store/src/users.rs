@@ -141,6 +141,7 @@ impl Store {
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(format!("an organization called {slug:?} exists")) } else { e.into() })?;
         init_chain(&mut tx, id).await?;
+        crate::encounters::seed_defaults(&mut tx, id).await?;
         append(&mut tx, &NewEntry {
             org_id: id, ts_ms: now, actor_id: None, action: "org.create".into(), person_id: None,
             object_type: "org".into(), object_id: id.to_string(), outcome: "ok".into(), ip: String::new(), reason: String::new(),

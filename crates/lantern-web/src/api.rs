@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lantern_domain::enrollment::{self, Stage, TransitionRequest};
 use lantern_domain::person::{parse_profile, ProfileInput};
-use lantern_domain::policy::{decide, decide_person, OrgAction, PersonAction};
+use lantern_domain::encounter;
+use lantern_domain::policy::{decide, decide_note, decide_person, NoteAction, NoteFacts, OrgAction, PersonAction};
+use lantern_store::encounters::NoteFilter;
 use lantern_domain::validate::{FieldError, ValidationErrors};
 use lantern_domain::Role;
 use lantern_store::people::{CaseloadFilter, CaseloadRow, CaseloadSort, NewPerson, Person, Scope};
@@ -184,9 +186,9 @@ pub struct MeOut {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment and caseloads. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
-    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, language_check, language_dismiss, crate::language::get_settings, crate::language::put_settings),
-    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, LanguageIn, LanguageOut, LanguageFlag, DistressOut, DistressCue, DismissalIn, crate::language::LanguageSettingsDto)),
+    info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment, caseloads, encounter notes and the language assistant. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
+    paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, language_check, language_dismiss, crate::language::get_settings, crate::language::put_settings, note_options, create_note, list_notes, get_note, update_note, sign_note, cosign_note, return_note, add_addendum),
+    components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, LanguageIn, LanguageOut, LanguageFlag, DistressOut, DistressCue, DismissalIn, crate::language::LanguageSettingsDto, NoteIn, NoteOut, NoteList, SignatureOut, AddendumOut, ReturnIn, AddendumIn, NoteOptions, ServiceCodeOut, ActivityTypeOut)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -234,6 +236,7 @@ fn leak_field(name: &str) -> &'static str {
         "reason",
         "legal_name", "preferred_name", "pronouns", "date_of_birth", "languages", "contact_methods", "phone", "email", "voicemail_ok",
         "contact_times", "safe_contact_notes", "strengths", "cultural_preferences", "what_helps", "what_doesnt_help", "to", "on", "reason",
+        "kind", "modality", "setting", "date", "start", "end", "service_code_id", "activities", "what_we_did", "purpose", "how_it_went", "next_steps", "comment", "body",
     ];
     KNOWN.iter().find(|k| **k == name).copied().unwrap_or("body")
 }
@@ -550,6 +553,184 @@ pub fn language_out(text: &str, report: &lantern_language::Report) -> LanguageOu
     }
 }
 
+// ----- encounter notes -------------------------------------------------------
+
+/// A note's content as sent by the API. On PATCH, absent fields keep their value.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NoteIn {
+    /// individual or attempted_contact (group notes are written from the group page).
+    pub kind: Option<String>,
+    /// in_person, phone, video or text.
+    pub modality: Option<String>,
+    pub setting: Option<String>,
+    /// ISO date (YYYY-MM-DD) of the encounter.
+    pub date: Option<String>,
+    /// Local start time (HH:MM) in the organization's time zone.
+    pub start: Option<String>,
+    /// Local end time (HH:MM).
+    pub end: Option<String>,
+    /// A service code id (see GET /api/v1/note-options); null for a note that is not billed.
+    pub service_code_id: Option<Option<i64>>,
+    /// Activity type codes.
+    pub activities: Option<Vec<String>>,
+    pub what_we_did: Option<String>,
+    pub purpose: Option<String>,
+    pub how_it_went: Option<String>,
+    pub next_steps: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignatureOut {
+    /// sign, cosign or return.
+    pub kind: String,
+    pub name: String,
+    pub credentials: String,
+    pub at_ms: i64,
+    /// SHA-256 (hex) of the signed content.
+    pub content_hash: String,
+    pub comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddendumOut {
+    pub id: i64,
+    pub author_name: String,
+    pub credentials: String,
+    pub body: String,
+    pub at_ms: i64,
+    pub content_hash: String,
+}
+
+/// A note as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct NoteOut {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub author_id: i64,
+    pub author_name: String,
+    pub group_id: Option<i64>,
+    pub kind: String,
+    pub modality: Option<String>,
+    pub setting: String,
+    pub date: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub minutes: Option<i64>,
+    pub service_code_id: Option<i64>,
+    pub activities: Vec<String>,
+    pub what_we_did: String,
+    pub purpose: String,
+    pub how_it_went: String,
+    pub next_steps: String,
+    /// For group notes: a line only this person's record carries.
+    pub private_line: String,
+    /// draft, signed, awaiting_cosign, cosigned or returned.
+    pub status: String,
+    pub returned_comment: String,
+    pub late_entry: bool,
+    pub content_hash: String,
+    pub units: i64,
+    pub billed_units: i64,
+    pub over_cap_units: i64,
+    /// Optimistic-concurrency version; also sent as the ETag.
+    pub version: i64,
+    /// What a billable note still needs before it can be signed.
+    pub missing: Vec<String>,
+    pub signatures: Vec<SignatureOut>,
+    pub addenda: Vec<AddendumOut>,
+}
+
+fn note_out(n: &lantern_store::encounters::Note, credentials: &str, sigs: Vec<SignatureOut>, adds: Vec<AddendumOut>) -> NoteOut {
+    let c = &n.content;
+    NoteOut {
+        id: n.id,
+        person_id: n.person_id,
+        person_name: n.person_name.clone(),
+        author_id: n.author_id,
+        author_name: n.author_name.clone(),
+        group_id: n.group_id,
+        kind: c.kind.code().into(),
+        modality: c.modality.map(|m| m.code().into()),
+        setting: c.setting.clone(),
+        date: c.date.map(|d| d.to_string()),
+        start: c.start.map(|t| t.strftime("%H:%M").to_string()),
+        end: c.end.map(|t| t.strftime("%H:%M").to_string()),
+        minutes: c.minutes,
+        service_code_id: c.service_code,
+        activities: c.activities.clone(),
+        what_we_did: c.narrative.what_we_did.clone(),
+        purpose: c.narrative.purpose.clone(),
+        how_it_went: c.narrative.how_it_went.clone(),
+        next_steps: c.narrative.next_steps.clone(),
+        private_line: n.private_line.clone(),
+        status: n.status.code().into(),
+        returned_comment: n.returned_comment.clone(),
+        late_entry: n.late_entry,
+        content_hash: n.content_hash.clone(),
+        units: n.units,
+        billed_units: n.billed_units,
+        over_cap_units: n.over_cap_units,
+        version: n.version,
+        missing: if n.status.editable() { encounter::completeness(c, true, credentials).iter().map(|m| m.field().to_string()).collect() } else { vec![] },
+        signatures: sigs,
+        addenda: adds,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnIn {
+    /// What should change.
+    pub comment: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddendumIn {
+    pub body: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteList {
+    pub items: Vec<NoteOut>,
+}
+
+fn note_input(base: Option<&lantern_store::encounters::Note>, p: NoteIn) -> encounter::NoteInput {
+    let b = base.map(|n| {
+        let c = &n.content;
+        encounter::NoteInput {
+            kind: c.kind.code().into(),
+            modality: c.modality.map(|m| m.code().to_string()).unwrap_or_default(),
+            setting: c.setting.clone(),
+            date: c.date.map(|d| d.to_string()).unwrap_or_default(),
+            start: c.start.map(|t| t.strftime("%H:%M").to_string()).unwrap_or_default(),
+            end: c.end.map(|t| t.strftime("%H:%M").to_string()).unwrap_or_default(),
+            service_code: c.service_code,
+            activities: c.activities.clone(),
+            narrative: c.narrative.clone(),
+        }
+    });
+    let b = b.unwrap_or_default();
+    encounter::NoteInput {
+        kind: p.kind.unwrap_or(b.kind),
+        modality: p.modality.unwrap_or(b.modality),
+        setting: p.setting.unwrap_or(b.setting),
+        date: p.date.unwrap_or(b.date),
+        start: p.start.unwrap_or(b.start),
+        end: p.end.unwrap_or(b.end),
+        service_code: p.service_code_id.unwrap_or(b.service_code),
+        activities: p.activities.unwrap_or(b.activities),
+        narrative: encounter::Narrative {
+            what_we_did: p.what_we_did.unwrap_or(b.narrative.what_we_did),
+            purpose: p.purpose.unwrap_or(b.narrative.purpose),
+            how_it_went: p.how_it_went.unwrap_or(b.narrative.how_it_went),
+            next_steps: p.next_steps.unwrap_or(b.narrative.next_steps),
+        },
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/language/check", tag = "language", request_body = LanguageIn,
     responses((status = 200, body = LanguageOut), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -589,4 +770,259 @@ pub async fn language_dismiss(State(app): State<AppState>, ctx: Ctx, body: Bytes
     let reason: String = input.reason.unwrap_or_default().chars().take(500).collect();
     app.store.record_dismissal(ctx.org(), ctx.user.id, rule, &input.text, &reason).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn parse_note_in(app: &AppState, ctx: &Ctx, input: &encounter::NoteInput, creating: bool) -> Result<encounter::NoteContent, ApiError> {
+    let org = app.store.org_cached(ctx.org()).await?;
+    let tz = jiff::tz::TimeZone::get(&org.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = app.store.today(ctx.org()).await?;
+    let c = encounter::parse_note(input, &tz, today).map_err(AppError::Invalid)?;
+    if creating && c.kind == encounter::Kind::Group {
+        return Err(invalid("kind", "group notes are written for all attendees at once on the group note page"));
+    }
+    Ok(c)
+}
+
+async fn note_response(app: &AppState, ctx: &Ctx, id: i64, status: StatusCode) -> ApiResult {
+    let n = app.store.note(ctx.org(), id).await?;
+    let sigs = app.store.signatures(id).await?.into_iter().map(|s| SignatureOut { kind: s.kind, name: s.name, credentials: s.credentials, at_ms: s.at_ms, content_hash: s.content_hash, comment: s.comment }).collect();
+    let adds = app.store.addenda(id).await?.into_iter().map(|a| AddendumOut { id: a.id, author_name: a.author_name, credentials: a.credentials, body: a.body, at_ms: a.at_ms, content_hash: a.content_hash }).collect();
+    let out = note_out(&n, &ctx.user.credentials, sigs, adds);
+    Ok(with_etag(json_ok(status, &out), n.version))
+}
+
+/// Loads a note and asks the policy; a refusal is "not found" (and audited).
+async fn note_for(app: &AppState, ctx: &Ctx, id: i64, action: NoteAction) -> Result<lantern_store::encounters::Note, ApiError> {
+    let n = app.store.note(ctx.org(), id).await?;
+    let person = app.store.person_facts(&ctx.actor, n.person_id).await?;
+    let facts = app.store.note_facts(ctx.org(), ctx.user.id, &n).await?;
+    if decide_note(&ctx.actor, action, &person, &facts).is_allowed() && (action != NoteAction::View || n.status.is_signed() || facts.is_author || facts.supervises_author) {
+        Ok(n)
+    } else {
+        app.store.record_event(ctx.entry("encounter.access", Some(n.person_id), "encounter", &id.to_string(), "denied", app.store.now_ms())).await?;
+        Err(ApiError(AppError::NotFound))
+    }
+}
+
+fn expected_version(headers: &HeaderMap) -> Option<Option<i64>> {
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(|s| s.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('v').parse::<i64>().ok())
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{id}/notes", tag = "notes", params(("id" = i64, Path, minimum = 1)), request_body = NoteIn,
+    responses((status = 201, body = NoteOut, headers(("ETag" = String))), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: Bytes) -> ApiResult {
+    let person_id = parse_id(&raw)?;
+    let facts = check_person(&app, &ctx, person_id, PersonAction::View).await?;
+    if !decide_note(&ctx.actor, NoteAction::Write, &facts, &NoteFacts::default()).is_allowed() {
+        return Err(ApiError(AppError::NotFound));
+    }
+    let input: NoteIn = parse_body(&body)?;
+    let content = parse_note_in(&app, &ctx, &note_input(None, input), true).await?;
+    let id = app.store.create_note(ctx.org(), person_id, ctx.user.id, &content, &ctx.who()).await?;
+    let mut r = note_response(&app, &ctx, id, StatusCode::CREATED).await?;
+    if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/notes/{id}")) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+#[utoipa::path(get, path = "/api/v1/notes", tag = "notes",
+    params(("person_id" = Option<i64>, Query), ("author_id" = Option<i64>, Query, description = "Defaults to the caller unless person_id is given"),
+           ("from" = Option<String>, Query, description = "ISO date, inclusive"), ("to" = Option<String>, Query, description = "ISO date, inclusive"),
+           ("status" = Option<String>, Query)),
+    responses((status = 200, body = NoteList), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_notes(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQuery) -> ApiResult {
+    let pairs = query_pairs(&raw)?;
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let id_of = |k: &'static str| -> Result<Option<i64>, ApiError> { get(k).map(|v| v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| invalid(k, "must be a positive whole number"))).transpose() };
+    let date_of = |k: &'static str| -> Result<Option<jiff::civil::Date>, ApiError> { get(k).map(|v| v.parse().map_err(|_| invalid(k, "must be a date like 2026-03-01"))).transpose() };
+    let person_id = id_of("person_id")?;
+    let mut author_id = id_of("author_id")?;
+    let (from, to) = (date_of("from")?, date_of("to")?);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            return Err(invalid("to", "the end of the range is before its start"));
+        }
+    }
+    let status = get("status").map(|s| encounter::Status::parse(s).ok_or_else(|| invalid("status", "must be draft, signed, awaiting_cosign, cosigned or returned"))).transpose()?;
+    match person_id {
+        Some(p) => {
+            check_person(&app, &ctx, p, PersonAction::View).await?;
+        }
+        None => {
+            let a = *author_id.get_or_insert(ctx.user.id);
+            let admin = ctx.user.roles.has(Role::Admin);
+            if a != ctx.user.id && !admin && !app.store.supervisees(ctx.user.id).await?.iter().any(|u| u.id == a) {
+                return Err(ApiError(AppError::NotFound));
+            }
+        }
+    }
+    let notes = app.store.notes(ctx.org(), &NoteFilter { person_id, author_id, from, to, status, limit: 1000 }).await?;
+    let mut items = Vec::new();
+    for n in &notes {
+        // Within a visible record, drafts belong to their author.
+        if !(n.status.is_signed() || n.author_id == ctx.user.id) {
+            continue;
+        }
+        if person_id.is_none() {
+            let facts = app.store.person_facts(&ctx.actor, n.person_id).await?;
+            if !decide_person(&ctx.actor, PersonAction::View, &facts).is_allowed() && n.author_id != ctx.user.id {
+                continue;
+            }
+        }
+        items.push(note_out(n, &ctx.user.credentials, vec![], vec![]));
+    }
+    app.store.record_view(ctx.entry("encounter.list", person_id, "encounter", "list", "ok", app.store.now_ms())).await;
+    Ok(json_ok(StatusCode::OK, &NoteList { items }))
+}
+
+#[utoipa::path(get, path = "/api/v1/notes/{id}", tag = "notes", params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = NoteOut, headers(("ETag" = String))), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> ApiResult {
+    let id = parse_id(&raw)?;
+    let n = note_for(&app, &ctx, id, NoteAction::View).await?;
+    app.store.record_view(ctx.entry("encounter.view", Some(n.person_id), "encounter", &id.to_string(), "ok", app.store.now_ms())).await;
+    note_response(&app, &ctx, id, StatusCode::OK).await
+}
+
+#[utoipa::path(patch, path = "/api/v1/notes/{id}", tag = "notes", params(("id" = i64, Path, minimum = 1), ("If-Match" = String, Header, description = "The ETag from the last read")),
+    request_body = NoteIn,
+    responses((status = 200, body = NoteOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "The note is signed; add an addendum instead", body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"), (status = 428, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let id = parse_id(&raw)?;
+    let n = note_for(&app, &ctx, id, NoteAction::EditOwn).await?;
+    if !n.status.editable() {
+        return Err(ApiError(AppError::Conflict("this note is signed and locked; add an addendum instead".into())));
+    }
+    let Some(expected) = expected_version(&headers) else {
+        return Err(ApiError(AppError::PreconditionRequired("send If-Match with the ETag from your last read, so nobody's changes are overwritten".into())));
+    };
+    if expected != Some(n.version) {
+        return Err(ApiError(AppError::PreconditionFailed(format!("the note changed since you read it (now {})", etag(n.version)))));
+    }
+    let input: NoteIn = parse_body(&body)?;
+    let content = parse_note_in(&app, &ctx, &note_input(Some(&n), input), false).await?;
+    match app.store.update_note(ctx.org(), id, &content, None, n.version, &ctx.who()).await {
+        Ok(_) => {}
+        Err(lantern_store::StoreError::Conflict(m)) => return Err(ApiError(AppError::PreconditionFailed(m))),
+        Err(e) => return Err(e.into()),
+    }
+    note_response(&app, &ctx, id, StatusCode::OK).await
+}
+
+#[utoipa::path(post, path = "/api/v1/notes/{id}/sign", tag = "notes", params(("id" = i64, Path, minimum = 1), ("If-Match" = Option<String>, Header, description = "Sign only this version")),
+    responses((status = 200, body = NoteOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "Billable elements are missing (listed per field)", body = Problem, content_type = "application/problem+json")))]
+pub async fn sign_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, headers: HeaderMap) -> ApiResult {
+    let id = parse_id(&raw)?;
+    let n = note_for(&app, &ctx, id, NoteAction::EditOwn).await?;
+    let expected = match expected_version(&headers) {
+        None => None,
+        Some(Some(v)) if v == n.version => Some(v),
+        Some(_) => return Err(ApiError(AppError::PreconditionFailed(format!("the note changed since you read it (now {})", etag(n.version))))),
+    };
+    app.store.sign_note(ctx.org(), id, ctx.user.id, expected, &ctx.who()).await?;
+    note_response(&app, &ctx, id, StatusCode::OK).await
+}
+
+async fn api_review(app: AppState, ctx: Ctx, raw: String, approve: bool, comment: String) -> ApiResult {
+    let id = parse_id(&raw)?;
+    note_for(&app, &ctx, id, NoteAction::Cosign).await?;
+    app.store.review_note(ctx.org(), id, ctx.user.id, approve, &comment, &ctx.who()).await?;
+    note_response(&app, &ctx, id, StatusCode::OK).await
+}
+
+#[utoipa::path(post, path = "/api/v1/notes/{id}/cosign", tag = "notes", params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = NoteOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not a note by someone you supervise", body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn cosign_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> ApiResult {
+    api_review(app, ctx, raw, true, String::new()).await
+}
+
+#[utoipa::path(post, path = "/api/v1/notes/{id}/return", tag = "notes", params(("id" = i64, Path, minimum = 1)), request_body = ReturnIn,
+    responses((status = 200, body = NoteOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn return_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: Bytes) -> ApiResult {
+    let input: ReturnIn = parse_body(&body)?;
+    api_review(app, ctx, raw, false, input.comment).await
+}
+
+#[utoipa::path(post, path = "/api/v1/notes/{id}/addenda", tag = "notes", params(("id" = i64, Path, minimum = 1)), request_body = AddendumIn,
+    responses((status = 201, body = NoteOut), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_addendum(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: Bytes) -> ApiResult {
+    let id = parse_id(&raw)?;
+    note_for(&app, &ctx, id, NoteAction::Addendum).await?;
+    let input: AddendumIn = parse_body(&body)?;
+    app.store.add_addendum(ctx.org(), id, ctx.user.id, &input.body, &ctx.who()).await?;
+    note_response(&app, &ctx, id, StatusCode::CREATED).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceCodeOut {
+    pub id: i64,
+    pub code: String,
+    pub modifiers: String,
+    pub description: String,
+    pub payer: String,
+    pub unit_minutes: i64,
+    /// whole, more_than_half or cms_cumulative.
+    pub unit_rule: String,
+    pub cap_units_per_person_per_day: Option<i64>,
+    pub cap_units_per_provider_per_day: Option<i64>,
+    pub for_groups: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityTypeOut {
+    pub code: String,
+    pub name: String,
+    /// SAMHSA peer competency categories, as roman numerals (I-XII).
+    pub competencies: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteOptions {
+    pub service_codes: Vec<ServiceCodeOut>,
+    pub activity_types: Vec<ActivityTypeOut>,
+}
+
+#[utoipa::path(get, path = "/api/v1/note-options", tag = "notes",
+    responses((status = 200, description = "The organization's service codes (with payer rules and caps) and activity types", body = NoteOptions),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn note_options(State(app): State<AppState>, ctx: Ctx) -> ApiResult {
+    let codes = app.store.service_codes(ctx.org()).await?;
+    let kinds = app.store.activity_types(ctx.org()).await?;
+    Ok(json_ok(StatusCode::OK, &NoteOptions {
+        service_codes: codes
+            .into_iter()
+            .map(|c| ServiceCodeOut {
+                id: c.id,
+                code: c.code,
+                modifiers: c.modifiers,
+                description: c.description,
+                payer: c.payer,
+                unit_minutes: c.unit_minutes,
+                unit_rule: c.rule.code().into(),
+                cap_units_per_person_per_day: c.caps.per_person_code_day,
+                cap_units_per_provider_per_day: c.caps.per_provider_day,
+                for_groups: c.for_groups,
+            })
+            .collect(),
+        activity_types: kinds.into_iter().map(|a| ActivityTypeOut { code: a.code, name: a.name, competencies: a.competencies.iter().map(|c| encounter::roman(*c).to_string()).collect() }).collect(),
+    }))
 }

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod language;
 pub mod mail;
 mod middleware;
+mod notes;
 mod pages;
 pub mod routes;
 mod views;

@@ -273,8 +273,20 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
     let heading = t.get(&format!("caseload-heading-{scope_code}"));
     let open_crises = app.store.crisis_events(ctx.org(), crate::crisis::scope_for(&ctx), false, 100).await?.len() as i64;
     let crisis_banner = if open_crises > 0 { t.get_with("crisis-banner", &[("count", open_crises.into())]) } else { String::new() };
+    let mine = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { author_id: Some(ctx.user.id), status: Some(lantern_domain::encounter::Status::Returned), limit: 100, ..Default::default() }).await?;
+    let drafts = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { author_id: Some(ctx.user.id), status: Some(lantern_domain::encounter::Status::Draft), limit: 100, ..Default::default() }).await?;
+    let can_write = roles.has(Role::Specialist) || roles.has(Role::Supervisor);
+    let group_notice = match q(&pairs, "group") {
+        "signed" => t.get("group-signed-notice"),
+        "saved" => t.get("group-saved-notice"),
+        _ => String::new(),
+    };
     html(CaseloadPage {
         crisis_banner,
+        returned: crate::notes::note_rows(t, &mine),
+        drafts: crate::notes::note_rows(t, &drafts),
+        can_write,
+        group_notice,
         c: Chrome::new(&app, Some(&ctx), "caseload-title", "caseload").titled(heading.clone()),
         heading,
         rows: views,
@@ -372,8 +384,22 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
             }
         }
     }
+    let note_facts = lantern_domain::policy::NoteFacts::default();
+    let show_notes = lantern_domain::policy::decide_note(&ctx.actor, lantern_domain::policy::NoteAction::View, facts, &note_facts).is_allowed();
+    let can_write_note = lantern_domain::policy::decide_note(&ctx.actor, lantern_domain::policy::NoteAction::Write, facts, &note_facts).is_allowed();
+    let notes = if show_notes {
+        let all = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { person_id: Some(id), limit: 100, ..Default::default() }).await?;
+        // Drafts are their author's until signed.
+        let visible: Vec<_> = all.into_iter().filter(|n| n.status.is_signed() || n.author_id == ctx.user.id).collect();
+        crate::notes::note_rows(t, &visible)
+    } else {
+        vec![]
+    };
     let page_html = PersonPage {
         suggestions,
+        notes,
+        show_notes,
+        can_write_note,
         team,
         can_assign,
         specialist_options,
@@ -734,8 +760,27 @@ async fn admin_page(app: &AppState, ctx: &Ctx, errors: FormErrors, notice: Strin
         .iter()
         .map(|r| opt(r.as_str(), t.get(&format!("role-{}", r.as_str())), chosen.iter().any(|c| c == r.as_str())))
         .collect();
+    let ns = app.store.note_settings(ctx.org()).await?;
+    let months = match ns.cosign {
+        lantern_domain::encounter::CosignPolicy::NewStaff { months } => months,
+        _ => 6,
+    };
+    let cosign_options = ["all", "new_staff", "none"].iter().map(|c| opt(c, t.get(&format!("admin-cosign-{c}")), ns.cosign.code() == *c)).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = AdminUsersPage { c: Chrome::new(app, Some(ctx), "admin-title", "admin"), users: views, errors, notice, link, email, name, role_options, specialists };
+    let page = AdminUsersPage {
+        c: Chrome::new(app, Some(ctx), "admin-title", "admin"),
+        users: views,
+        errors,
+        notice,
+        link,
+        email,
+        name,
+        role_options,
+        specialists,
+        cosign_options,
+        cosign_months: months.to_string(),
+        late_hours: ns.late_after_hours.to_string(),
+    };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -743,6 +788,7 @@ pub async fn admin_users(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): R
     let pairs = query_pairs(&raw);
     let notice = match q(&pairs, "done") {
         "deactivated" => app.t.get("admin-deactivated-notice"),
+        "notes" => app.t.get("admin-notes-saved"),
         "reassigned" => app.t.get_with("admin-reassigned", &[("count", q(&pairs, "count").parse::<i64>().unwrap_or(0).into())]),
         _ => String::new(),
     };
@@ -823,6 +869,41 @@ pub async fn admin_reset(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
     let user = app.store.user(id).await?;
     let notice = mail_link(&app, &user, &link, true).await;
     admin_page(&app, &ctx, FormErrors::default(), notice, link, String::new(), String::new(), &[]).await
+}
+
+#[derive(Deserialize)]
+pub struct NoteSettingsForm {
+    #[serde(default)]
+    cosign_policy: String,
+    #[serde(default)]
+    cosign_months: String,
+    #[serde(default)]
+    late_hours: String,
+}
+
+/// The organization's rules for notes: who needs a co-signature, and when a note is a late entry.
+pub async fn admin_note_settings(State(app): State<AppState>, ctx: Ctx, Form(f): Form<NoteSettingsForm>) -> PageResult {
+    if !decide(&ctx.actor, OrgAction::ManageUsers).is_allowed() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FormErrors::default();
+    let months = f.cosign_months.trim().parse::<i64>().ok().filter(|m| (1..=60).contains(m));
+    if months.is_none() {
+        errors.0.insert("cosign_months".into(), app.t.get("error-months"));
+    }
+    let hours = f.late_hours.trim().parse::<i64>().ok().filter(|h| (1..=720).contains(h));
+    if hours.is_none() {
+        errors.0.insert("late_hours".into(), app.t.get("error-hours"));
+    }
+    let policy = lantern_domain::encounter::CosignPolicy::parse(&f.cosign_policy, months.unwrap_or(6));
+    if policy.is_none() {
+        errors.0.insert("cosign_policy".into(), app.t.get("error-choice"));
+    }
+    if let (Some(cosign), Some(late_after_hours), true) = (policy, hours, errors.is_empty()) {
+        app.store.set_note_settings(ctx.org(), lantern_store::encounters::NoteSettings { cosign, late_after_hours }, &ctx.who()).await?;
+        return Ok(see_other("/admin/users?done=notes"));
+    }
+    admin_page(&app, &ctx, errors, String::new(), String::new(), String::new(), String::new(), &[]).await
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, crisis, language, middleware, pages, AppState};
+use crate::{api, crisis, language, middleware, notes, pages, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,7 @@ const CASEWORK: &[Role] = &[Role::Specialist, Role::Supervisor];
 const ADMIN: &[Role] = &[Role::Admin];
 const LEADS: &[Role] = &[Role::Supervisor, Role::Admin];
 const PEER: &[Role] = &[Role::Peer];
+const SUPERVISOR: &[Role] = &[Role::Supervisor];
 
 fn page(method: &'static str, path: &'static str, allow: Allow) -> RouteSpec {
     RouteSpec { method, path, allow, api: false }
@@ -76,6 +77,17 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/crisis", Roles(STAFF)), get(crisis::list)),
         (page("GET", "/crisis/{id}", Roles(STAFF)), get(crisis::show)),
         (page("POST", "/crisis/{id}/close", Roles(STAFF)), post(crisis::close)),
+        (page("GET", "/people/{id}/notes/new", Roles(CASEWORK)), get(notes::new_note_form)),
+        (page("POST", "/people/{id}/notes", Roles(CASEWORK)), post(notes::create_note)),
+        (page("GET", "/notes/{id}", Roles(STAFF)), get(notes::view_note)),
+        (page("POST", "/notes/{id}", Roles(CASEWORK)), post(notes::save_note)),
+        (page("POST", "/notes/{id}/addenda", Roles(CASEWORK)), post(notes::add_addendum)),
+        (page("POST", "/notes/{id}/cosign", Roles(SUPERVISOR)), post(notes::cosign_note)),
+        (page("POST", "/notes/{id}/return", Roles(SUPERVISOR)), post(notes::return_note)),
+        (page("GET", "/cosign", Roles(SUPERVISOR)), get(notes::cosign_queue)),
+        (page("GET", "/group-notes/new", Roles(CASEWORK)), get(notes::new_group_form)),
+        (page("POST", "/group-notes", Roles(CASEWORK)), post(notes::create_group)),
+        (page("GET", "/reports/units", Roles(LEADS)), get(notes::units_report)),
         (page("GET", "/me", Roles(PEER)), get(pages::portal)),
         (page("GET", "/admin/users", Roles(ADMIN)), get(pages::admin_users)),
         (page("POST", "/admin/users", Roles(ADMIN)), post(pages::admin_invite)),
@@ -85,6 +97,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/admin/audit", Roles(ADMIN)), get(pages::admin_audit)),
         (page("GET", "/admin/language", Roles(ADMIN)), get(language::admin_language)),
         (page("POST", "/admin/language", Roles(ADMIN)), post(language::admin_language_save)),
+        (page("POST", "/admin/note-settings", Roles(ADMIN)), post(pages::admin_note_settings)),
         (api("GET", "/api/v1/openapi.json", Public), get(api::openapi_json)),
         (api("GET", "/api/v1/me", Signed), get(api::me)),
         (api("POST", "/api/v1/language/check", Roles(STAFF)), post(api::language_check)),
@@ -97,6 +110,15 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/people/{id}", Signed), get(api::get_person)),
         (api("PATCH", "/api/v1/people/{id}", Roles(STAFF)), patch(api::update_person)),
         (api("POST", "/api/v1/people/{id}/enrollment", Roles(STAFF)), post(api::change_enrollment)),
+        (api("GET", "/api/v1/note-options", Roles(STAFF)), get(api::note_options)),
+        (api("POST", "/api/v1/people/{id}/notes", Roles(CASEWORK)), post(api::create_note)),
+        (api("GET", "/api/v1/notes", Roles(STAFF)), get(api::list_notes)),
+        (api("GET", "/api/v1/notes/{id}", Roles(STAFF)), get(api::get_note)),
+        (api("PATCH", "/api/v1/notes/{id}", Roles(CASEWORK)), patch(api::update_note)),
+        (api("POST", "/api/v1/notes/{id}/sign", Roles(CASEWORK)), post(api::sign_note)),
+        (api("POST", "/api/v1/notes/{id}/cosign", Roles(SUPERVISOR)), post(api::cosign_note)),
+        (api("POST", "/api/v1/notes/{id}/return", Roles(SUPERVISOR)), post(api::return_note)),
+        (api("POST", "/api/v1/notes/{id}/addenda", Roles(CASEWORK)), post(api::add_addendum)),
     ]
 }
 

@@ -24,6 +24,8 @@ pub struct Chrome {
 pub struct Nav {
     pub name: String,
     pub caseload: bool,
+    pub cosign: bool,
+    pub reports: bool,
     pub admin: bool,
     pub portal: bool,
     pub current: &'static str,
@@ -34,6 +36,8 @@ impl Chrome {
         let nav = ctx.map(|c| Nav {
             name: c.user.display_name.clone(),
             caseload: c.user.roles.is_staff(),
+            cosign: c.user.roles.has(lantern_domain::Role::Supervisor),
+            reports: c.user.roles.has(lantern_domain::Role::Supervisor) || c.user.roles.has(lantern_domain::Role::Admin),
             admin: c.user.roles.has(lantern_domain::Role::Admin),
             portal: c.user.roles.has(lantern_domain::Role::Peer) && c.user.person_id.is_some(),
             current,
@@ -140,6 +144,10 @@ pub struct CaseloadPage {
     pub c: Chrome,
     /// Open crisis events in the caller's scope (escalation shows here).
     pub crisis_banner: String,
+    pub returned: Vec<crate::notes::NoteRow>,
+    pub drafts: Vec<crate::notes::NoteRow>,
+    pub can_write: bool,
+    pub group_notice: String,
     pub heading: String,
     pub rows: Vec<CaseloadView>,
     pub showing: String,
@@ -158,6 +166,9 @@ pub struct CaseloadPage {
 #[template(path = "person.html")]
 pub struct PersonPage {
     pub c: Chrome,
+    pub notes: Vec<crate::notes::NoteRow>,
+    pub show_notes: bool,
+    pub can_write_note: bool,
     pub p: Person,
     pub name: String,
     pub stage: String,
@@ -293,6 +304,9 @@ pub struct AdminUsersPage {
     pub name: String,
     pub role_options: Vec<SelectOption>,
     pub specialists: Vec<SelectOption>,
+    pub cosign_options: Vec<SelectOption>,
+    pub cosign_months: String,
+    pub late_hours: String,
 }
 
 #[derive(Template)]

@@ -197,6 +197,57 @@ async fn specialist_keyboard_flow_in_chromium() {
     assert!(body.contains("Saved"), "{body}");
     assert_eq!(app.store.person(app.demo_org, person).await.unwrap().profile.email, "jo@example.org");
 
+    // Write a note with the keyboard: signing without "what we did" shows the error by the field.
+    tab_to(&c, &format!("a[href='/people/{person}/notes/new']")).await;
+    press_enter(&c).await;
+    wait_for_path(&c, &format!("/people/{person}/notes/new")).await;
+    axe_clean(&c, &axe, "/people/{id}/notes/new").await;
+    tab_to(&c, "#f-setting").await;
+    type_here(&c, "Recovery center").await;
+    tab_to(&c, "button[value='sign']").await;
+    press_enter(&c).await;
+    for _ in 0..50 {
+        if c.find(Locator::Css("#f-what_we_did-err")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.find(Locator::Css("#f-what_we_did-err")).await.expect("the missing section is named next to its field");
+    let kept = c.find(Locator::Css("#f-setting")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(kept, "Recovery center", "what the user typed is kept");
+    axe_clean(&c, &axe, "note form with errors").await;
+    tab_to(&c, "#f-what_we_did").await;
+    type_here(&c, "Walked to the library and talked about the week").await;
+    tab_to(&c, "button[value='sign']").await;
+    press_enter(&c).await;
+    let path = wait_for_path(&c, "/notes/").await;
+    for _ in 0..50 {
+        if c.current_url().await.unwrap().query().unwrap_or("").contains("signed=1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    axe_clean(&c, &axe, "/notes/{id} signed").await;
+    let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("Note signed"), "{body}");
+    let note_id: i64 = path.trim_start_matches("/notes/").parse().unwrap();
+    assert!(app.store.note(app.demo_org, note_id).await.unwrap().status.is_signed());
+    // An addendum, with the keyboard.
+    tab_to(&c, "#f-addendum").await;
+    type_here(&c, "They called later to say the library card came through.").await;
+    tab_to(&c, "form[action$='/addenda'] button").await;
+    press_enter(&c).await;
+    for _ in 0..50 {
+        if c.current_url().await.unwrap().query().unwrap_or("").contains("saved=addendum") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.store.addenda(note_id).await.unwrap().len(), 1);
+    axe_clean(&c, &axe, "/notes/{id} with an addendum").await;
+    c.goto(&format!("{base}/group-notes/new")).await.unwrap();
+    axe_clean(&c, &axe, "/group-notes/new").await;
+
     // Sign out.
     tab_to(&c, "header form button").await;
     press_enter(&c).await;
@@ -214,6 +265,30 @@ async fn specialist_keyboard_flow_in_chromium() {
     press_enter(&c).await;
     wait_for_path(&c, "/me").await;
     axe_clean(&c, &axe, "/me").await;
+    tab_to(&c, "header form button").await;
+    press_enter(&c).await;
+    wait_for_path(&c, "/login").await;
+
+    // The supervisor co-signs from the queue, with the keyboard; the queue and the units report are clean.
+    tab_to(&c, "#email").await;
+    type_here(&c, "supervisor@demo").await;
+    tab_to(&c, "#password").await;
+    type_here(&c, PASSWORD).await;
+    press_enter(&c).await;
+    wait_for_path(&c, "/caseload").await;
+    c.goto(&format!("{base}/cosign")).await.unwrap();
+    axe_clean(&c, &axe, "/cosign").await;
+    tab_to(&c, &format!("form[action='/notes/{note_id}/cosign'] button")).await;
+    press_enter(&c).await;
+    for _ in 0..50 {
+        if c.current_url().await.unwrap().query().unwrap_or("").contains("done=1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.store.note(app.demo_org, note_id).await.unwrap().status.code(), "cosigned");
+    c.goto(&format!("{base}/reports/units?from=2000-01-01")).await.unwrap();
+    axe_clean(&c, &axe, "/reports/units").await;
 
     c.close().await.unwrap();
     app.close().await;

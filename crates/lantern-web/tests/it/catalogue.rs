@@ -62,3 +62,12 @@ fn wording_is_person_first() {
         }
     }
 }
+
+#[test]
+fn no_message_is_defined_twice() {
+    let ids = Catalog::english_ids();
+    let mut seen = std::collections::HashSet::new();
+    for id in &ids {
+        assert!(seen.insert(id), "message {id} is defined twice in locales/en-US/main.ftl");
+    }
+}

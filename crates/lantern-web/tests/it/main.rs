@@ -10,5 +10,6 @@ mod catalogue;
 mod crisis;
 mod language;
 mod matrix;
+mod notes;
 mod people;
 mod review;
