@@ -831,23 +831,50 @@ impl Store {
             .collect()
     }
 
-    /// Notes by person, author, date range and status, newest first.
+    /// Notes by person, author, date range and status, newest first. Only the
+    /// filters given become conditions, so each query can use its index
+    /// (`encounters_person`, `encounters_author`, `encounters_org_date`).
     pub async fn notes(&self, org_id: i64, f: &NoteFilter) -> Result<Vec<Note>> {
+        enum Arg {
+            I(i64),
+            S(String),
+        }
         let limit = if f.limit <= 0 { 200 } else { f.limit.min(1000) };
-        let rows = sqlx::query(&format!(
-            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE e.org_id = $1 AND ($2 = 0 OR e.person_id = $2) AND ($3 = 0 OR e.author_id = $3)
-               AND ($4 = '' OR e.on_date >= $4) AND ($5 = '' OR e.on_date <= $5) AND ($6 = '' OR e.status = $6)
-             ORDER BY COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC LIMIT $7"
-        ))
-        .bind(org_id)
-        .bind(f.person_id.unwrap_or(0))
-        .bind(f.author_id.unwrap_or(0))
-        .bind(f.from.map(|d| d.to_string()).unwrap_or_default())
-        .bind(f.to.map(|d| d.to_string()).unwrap_or_default())
-        .bind(f.status.map(|s| s.code()).unwrap_or(""))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        let mut args = vec![Arg::I(org_id)];
+        let mut conds = vec!["e.org_id = $1".to_string()];
+        let mut add = |cond: &str, a: Arg| {
+            args.push(a);
+            conds.push(cond.replace('?', &format!("${}", args.len())));
+        };
+        if let Some(p) = f.person_id {
+            add("e.person_id = ?", Arg::I(p));
+        }
+        if let Some(a) = f.author_id {
+            add("e.author_id = ?", Arg::I(a));
+        }
+        if let Some(d) = f.from {
+            add("e.on_date >= ?", Arg::S(d.to_string()));
+        }
+        if let Some(d) = f.to {
+            add("e.on_date <= ?", Arg::S(d.to_string()));
+        }
+        if let Some(st) = f.status {
+            add("e.status = ?", Arg::S(st.code().to_string()));
+        }
+        args.push(Arg::I(limit));
+        let sql = format!(
+            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE {} ORDER BY COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC LIMIT ${}",
+            conds.join(" AND "),
+            args.len()
+        );
+        let mut q = sqlx::query(&sql);
+        for a in args {
+            q = match a {
+                Arg::I(v) => q.bind(v),
+                Arg::S(v) => q.bind(v),
+            };
+        }
+        let rows = q.fetch_all(self.pool()).await?;
         rows.iter().map(note_from).collect()
     }
 

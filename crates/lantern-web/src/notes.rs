@@ -290,11 +290,6 @@ pub async fn new_note_form(State(app): State<AppState>, ctx: Ctx, Path(raw): Pat
     render_form(&app, &ctx, id, None, f, FormErrors::default(), false, String::new(), StatusCode::OK).await
 }
 
-/// Turns a store refusal of signing into field errors on the form.
-fn sign_errors(t: &Messages, e: &lantern_domain::validate::ValidationErrors) -> FormErrors {
-    FormErrors::from_validation(t, e)
-}
-
 /// Creates a note from the form: saved as a draft, then signed when asked.
 pub async fn create_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: axum::body::Bytes) -> PageResult {
     let person_id = parse_id(&raw)?;
@@ -326,7 +321,7 @@ async fn sign_and_go(app: &AppState, ctx: &Ctx, id: i64, person_id: i64, mut f: 
             let note = app.store.note(ctx.org(), id).await?;
             f.version = note.version;
             let notice = app.t.get("note-saved-not-signed");
-            render_form(app, ctx, person_id, Some(&note), f, sign_errors(&app.t, &v), false, notice, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_form(app, ctx, person_id, Some(&note), f, FormErrors::from_validation(&app.t, &v), false, notice, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
@@ -617,8 +612,7 @@ pub struct GroupNotePage {
 }
 
 async fn render_group(app: &AppState, ctx: &Ctx, f: NoteForm, chosen: &[(i64, bool, String, String)], errors: FormErrors, status: StatusCode) -> PageResult {
-    let (user, scope) = (ctx.user.id, Scope::Mine(ctx.user.id));
-    let _ = user;
+    let scope = Scope::Mine(ctx.user.id);
     let (rows, _) = app.store.caseload(ctx.org(), scope, &CaseloadFilter { limit: 500, ..Default::default() }).await?;
     let (_, modalities, _, activities) = options(app, ctx, &f).await?;
     let codes = code_options(&app.t, &app.store.service_codes(ctx.org()).await?, &f.service_code);

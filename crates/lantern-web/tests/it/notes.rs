@@ -471,3 +471,59 @@ both!(times_are_local_and_dst_safe, async |app: &TestApp| {
     let r = api(&mut s1, "POST", &format!("/api/v1/people/{person}/notes"), Some(json!({"date": "2999-01-01"})), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 });
+
+both!(the_database_refuses_changes_to_signed_notes, async |app: &TestApp| {
+    let person = app.person_only_on_specialist1().await;
+    let date = yesterday(app).await;
+    let mut s1 = signed_in(app, "specialist@demo").await;
+    let id = write_and_sign(app, &mut s1, person, &date).await;
+    api(&mut s1, "POST", &format!("/api/v1/notes/{id}/addenda"), Some(json!({"body": "Later: all good."})), &[]).await;
+    let url = match &app.config {
+        lantern_store::DbConfig::DataDir(d) => format!("sqlite://{}", d.join("lantern.db").display()),
+        lantern_store::DbConfig::Url(u) => u.clone(),
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    for sql in [
+        "UPDATE encounters SET what_we_did = 'rewritten' WHERE id = $1",
+        "UPDATE encounters SET start_ms = start_ms + 60000 WHERE id = $1",
+        "UPDATE encounter_addenda SET body = 'rewritten' WHERE encounter_id = $1",
+        "DELETE FROM encounter_addenda WHERE encounter_id = $1",
+        "UPDATE encounter_signatures SET name = 'someone else' WHERE encounter_id = $1",
+        "DELETE FROM encounter_signatures WHERE encounter_id = $1",
+    ] {
+        assert!(sqlx::query(sql).bind(id).execute(&pool).await.is_err(), "refused: {sql}");
+    }
+    // Billing columns are computed and may be recomputed.
+    sqlx::query("UPDATE encounters SET billed_units = billed_units WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+    pool.close().await;
+    let n = app.store.note(app.demo_org, id).await.unwrap();
+    assert_eq!(n.content.narrative.what_we_did, "Went over the housing form together");
+});
+
+both!(upgrading_a_foundation_database_seeds_note_defaults, async |app: &TestApp| {
+    // Take the database back to schema 1, as a server from before notes left it.
+    let url = match &app.config {
+        lantern_store::DbConfig::DataDir(d) => format!("sqlite://{}", d.join("lantern.db").display()),
+        lantern_store::DbConfig::Url(u) => u.clone(),
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    for t in ["encounter_addenda", "encounter_signatures", "encounters", "encounter_groups", "activity_competencies", "activity_types", "service_codes", "payers", "org_note_settings"] {
+        sqlx::query(&format!("DROP TABLE {t}")).execute(&pool).await.unwrap();
+    }
+    if app.backend == Backend::Postgres {
+        sqlx::query("DROP FUNCTION lantern_append_only()").execute(&pool).await.unwrap();
+        sqlx::query("DROP FUNCTION lantern_note_locked()").execute(&pool).await.unwrap();
+    }
+    sqlx::query("DELETE FROM lantern_schema WHERE version = 2").execute(&pool).await.unwrap();
+    pool.close().await;
+    // A new server upgrades it and gives every existing organization its defaults.
+    let upgraded = lantern_store::Store::open(&app.config, app.clock.clone(), lantern_store::OpenOptions::default()).await.unwrap();
+    for org in [app.demo_org, app.other_org] {
+        assert_eq!(upgraded.service_codes(org).await.unwrap().len(), 3);
+        assert_eq!(upgraded.activity_types(org).await.unwrap().len(), 9);
+        assert_eq!(upgraded.note_settings(org).await.unwrap(), lantern_store::encounters::NoteSettings::default());
+    }
+    upgraded.close().await;
+});
