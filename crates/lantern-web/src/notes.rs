@@ -159,6 +159,10 @@ pub struct NoteFormPage {
     pub conflict: bool,
     pub notice: String,
     pub today: String,
+    /// The organization's crisis protocol, for the assistant's risk prompt.
+    pub crisis: String,
+    /// Wording suggestions for the saved narrative (shown without JavaScript too).
+    pub suggestions: Vec<crate::views::SuggestionView>,
 }
 
 async fn options(app: &AppState, ctx: &Ctx, f: &NoteForm) -> Result<(Vec<SelectOption>, Vec<SelectOption>, Vec<SelectOption>, Vec<CheckOption>), AppError> {
@@ -223,7 +227,22 @@ async fn render_form(app: &AppState, ctx: &Ctx, person_id: i64, note: Option<&No
     };
     let (kinds, modalities, codes, activities) = options(app, ctx, &f).await?;
     let name = p.profile.display_name().to_string();
+    let checker = app.checker_for(ctx.org()).await;
+    let mut suggestions = Vec::new();
+    for (key, value) in [("note-what-we-did", &f.what_we_did), ("note-purpose", &f.purpose), ("note-how-it-went", &f.how_it_went), ("note-next-steps", &f.next_steps)] {
+        for fl in checker.check(value).flags {
+            suggestions.push(crate::views::SuggestionView {
+                field: app.t.get(key),
+                text: fl.text,
+                suggestion: fl.suggestions.first().cloned().unwrap_or_default(),
+                reason: fl.reason,
+            });
+        }
+    }
+    let crisis = app.crisis_protocol(ctx.org()).await;
     let page = NoteFormPage {
+        crisis,
+        suggestions,
         c: Chrome::new(app, Some(ctx), "note-write-title", "caseload"),
         heading: app.t.get_with("note-write-heading", &[("name", name.clone().into())]),
         person_id,
@@ -311,12 +330,18 @@ pub async fn create_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
     if field(&pairs, "action") == "sign" {
         return sign_and_go(&app, &ctx, id, person_id, f, Some(1)).await;
     }
-    Ok(see_other(&format!("/notes/{id}?saved=1")))
+    Ok(see_other(&next_after_note(&app, &ctx, person_id, &f, format!("/notes/{id}?saved=1")).await))
+}
+
+/// After a note is saved or signed: the crisis prompt when its words signal risk.
+async fn next_after_note(app: &AppState, ctx: &Ctx, person_id: i64, f: &NoteForm, default: String) -> String {
+    let texts = [f.what_we_did.as_str(), f.purpose.as_str(), f.how_it_went.as_str(), f.next_steps.as_str()];
+    crate::pages::crisis_prompt_url(app, ctx.org(), person_id, &texts).await.unwrap_or(default)
 }
 
 async fn sign_and_go(app: &AppState, ctx: &Ctx, id: i64, person_id: i64, mut f: NoteForm, version: Option<i64>) -> PageResult {
     match app.store.sign_note(ctx.org(), id, ctx.user.id, version, &ctx.who()).await {
-        Ok(_) => Ok(see_other(&format!("/notes/{id}?signed=1"))),
+        Ok(_) => Ok(see_other(&next_after_note(app, ctx, person_id, &f, format!("/notes/{id}?signed=1")).await)),
         Err(StoreError::Invalid(v)) => {
             let note = app.store.note(ctx.org(), id).await?;
             f.version = note.version;
@@ -349,7 +374,7 @@ pub async fn save_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<St
             if field(&pairs, "action") == "sign" {
                 return sign_and_go(&app, &ctx, id, note.person_id, f, Some(v)).await;
             }
-            Ok(see_other(&format!("/notes/{id}?saved=1")))
+            Ok(see_other(&next_after_note(&app, &ctx, note.person_id, &f, format!("/notes/{id}?saved=1")).await))
         }
         Err(StoreError::Conflict(_)) => {
             let current = app.store.note(ctx.org(), id).await?;

@@ -1125,6 +1125,11 @@ pub async fn revoke_token(State(app): State<AppState>, ctx: Ctx, Path(raw): Path
 /// Where to go after saving text about a person: the crisis prompt when the
 /// text signals risk (urgent or concern), otherwise the person's page.
 pub(crate) async fn after_save(app: &AppState, org: i64, person_id: i64, texts: &[&str]) -> String {
+    crisis_prompt_url(app, org, person_id, texts).await.unwrap_or_else(|| format!("/people/{person_id}?saved=1"))
+}
+
+/// The crisis prompt's address when any of `texts` signals risk.
+pub(crate) async fn crisis_prompt_url(app: &AppState, org: i64, person_id: i64, texts: &[&str]) -> Option<String> {
     let checker = app.checker_for(org).await;
     let mut level: Option<lantern_language::Level> = None;
     let mut cues = Vec::new();
@@ -1135,11 +1140,10 @@ pub(crate) async fn after_save(app: &AppState, org: i64, person_id: i64, texts: 
             cues.extend(d.cues.into_iter().map(|c| c.text));
         }
     }
-    match level {
-        Some(l) => format!(
+    level.map(|l| {
+        format!(
             "/people/{person_id}/crisis/prompt?{}",
             serde_urlencoded::to_string([("level", l.as_str().to_string()), ("cues", cues.join("; "))]).unwrap_or_default()
-        ),
-        None => format!("/people/{person_id}?saved=1"),
-    }
+        )
+    })
 }

@@ -6,7 +6,7 @@
     // Move focus to the error summary when a form comes back with problems.
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
-    var fields = document.querySelectorAll("textarea[data-language-check]");
+    var fields = document.querySelectorAll("textarea[data-language-check], input[data-language-check]");
     for (var i = 0; i < fields.length; i++) { languageAssistant(fields[i]); }
   });
 
@@ -14,6 +14,11 @@
     var form = el.form || document.querySelector("form");
     var input = form && form.querySelector("input[name=csrf]");
     return input ? input.value : "";
+  }
+
+  // Words come from the page (the message catalogue): the field first, then the body.
+  function label(field, key, fallback) {
+    return field.dataset[key] || document.body.dataset[key] || fallback;
   }
 
   function text(tag, content, cls) {
@@ -54,19 +59,19 @@
       var flags = report.flags.filter(function (f) { return !dismissed[f.rule + ":" + f.text]; });
       if (report.distress && report.distress.flagged) {
         var alert = text("div", "", "lang-distress");
-        alert.appendChild(text("strong", box.dataset.distressTitle || field.dataset.distressTitle || "This text mentions signs of risk."));
-        alert.appendChild(text("p", field.dataset.distressHelp || "Follow your crisis protocol. Call or text 988 (Suicide & Crisis Lifeline); call 911 if someone is in immediate danger."));
+        alert.appendChild(text("strong", label(field, "distressTitle", "This text mentions signs of risk.")));
+        alert.appendChild(text("p", label(field, "distressHelp", "Follow your crisis protocol. Call or text 988 (Suicide & Crisis Lifeline); call 911 if someone is in immediate danger.")));
         box.appendChild(alert);
       }
       if (!flags.length) { return; }
-      box.appendChild(text("p", field.dataset.languageTitle || "Wording suggestions", "lang-title"));
+      box.appendChild(text("p", label(field, "languageTitle", "Wording suggestions"), "lang-title"));
       var list = text("ul", "", "lang-list");
       flags.forEach(function (f) {
         var li = text("li");
         li.appendChild(text("span", "\u201c" + f.text + "\u201d: " + f.reason + " "));
         (f.suggestions || []).slice(0, 2).forEach(function (s) {
           if (s.indexOf("[") !== -1) { return; }
-          var b = text("button", (field.dataset.useLabel || "Use") + " \u201c" + s + "\u201d", "secondary small");
+          var b = text("button", label(field, "useLabel", "Use") + " \u201c" + s + "\u201d", "secondary small");
           b.type = "button";
           b.addEventListener("click", function () {
             var v = field.value;
@@ -78,13 +83,13 @@
           });
           li.appendChild(b);
         });
-        var reasons = (field.dataset.dismissReasons || "The person's own words|A name or title|Needed in this context|Other").split("|");
+        var reasons = label(field, "dismissReasons", "The person's own words|A name or title|Needed in this context|Other").split("|");
         var pick = document.createElement("select");
         pick.className = "small";
-        pick.setAttribute("aria-label", (field.dataset.dismissReasonLabel || "Why not") + ": \u201c" + f.text + "\u201d");
+        pick.setAttribute("aria-label", label(field, "dismissReasonLabel", "Why not") + ": \u201c" + f.text + "\u201d");
         reasons.forEach(function (r) { var o = document.createElement("option"); o.textContent = r; o.value = r; pick.appendChild(o); });
         li.appendChild(pick);
-        var d = text("button", field.dataset.dismissLabel || "Not now", "link small");
+        var d = text("button", label(field, "dismissLabel", "Not now"), "link small");
         d.type = "button";
         d.addEventListener("click", function () {
           dismissed[f.rule + ":" + f.text] = true;

@@ -579,3 +579,4 @@ admin-notes-submit = Save note rules
 admin-notes-saved = Note rules saved.
 error-months = Please enter a number of months from 1 to 60.
 error-hours = Please enter a number of hours from 1 to 720.
+lang-saved-intro-note = Suggestions only; nothing was blocked. Change the words below if you agree.

@@ -30,7 +30,7 @@ both!(crisis_event_escalates_to_the_right_supervisor_only, async |app: &TestApp|
     let r = s1.post_form(&format!("/people/{id}/crisis"), &[("occurred_on", "2999-01-01"), ("what_happened", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("id=\"c-what_happened-err\"") && r.text.contains("id=\"c-occurred_on-err\""));
-    let today = app.store.today(app.demo_org).await.unwrap().to_string();
+    let today = app.store.today(app.demo_org).await.unwrap().checked_sub(jiff::Span::new().days(1)).unwrap().to_string(); // yesterday: never in the future
     let r = s1
         .post_form(&format!("/people/{id}/crisis"), &[("occurred_on", &today), ("occurred_time", "00:05"), ("what_happened", "Said he had a plan; we called 988 together."), ("follow_up_due", &today)])
         .await;
@@ -83,4 +83,28 @@ both!(saved_text_that_signals_risk_brings_the_crisis_prompt, async |app: &TestAp
     let version = hidden_field(&page.text, "version").unwrap();
     let r = c.post_form(&format!("/people/{id}/edit"), &[("legal_name", "Jordan Example"), ("what_helps", "Denies SI. Dying to see her daughter graduate."), ("version", &version)]).await;
     assert_eq!(r.location(), format!("/people/{id}?saved=1"));
+});
+
+both!(a_note_that_signals_risk_brings_the_crisis_prompt_and_suggestions, async |app: &TestApp| {
+    let id = app.peer_person;
+    let mut c = app.login("specialist@demo").await;
+    let form = c.get(&format!("/people/{id}/notes/new")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains("data-language-check"), "narrative fields carry the assistant");
+    let today = app.store.today(app.demo_org).await.unwrap().checked_sub(jiff::Span::new().days(1)).unwrap().to_string(); // yesterday: never in the future
+    let r = c
+        .post_form(
+            &format!("/people/{id}/notes"),
+            &[("kind", "individual"), ("modality", "phone"), ("date", &today), ("start", "00:05"), ("end", "00:20"),
+              ("what_we_did", "Talked by phone; he is an addict and said he has a plan to take all his pills tonight."), ("action", "save")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text.chars().take(1500).collect::<String>());
+    assert!(r.location().starts_with(&format!("/people/{id}/crisis/prompt?level=urgent")), "{}", r.location());
+    // Back on the draft (JavaScript off), the wording suggestions show next to the form.
+    let notes = app.store.notes(app.demo_org, &lantern_store::encounters::NoteFilter { person_id: Some(id), limit: 5, ..Default::default() }).await.unwrap();
+    let draft = notes.iter().find(|n| n.content.narrative.what_we_did.contains("pills")).expect("the draft was saved");
+    let page = c.get(&format!("/notes/{}", draft.id)).await;
+    assert!(page.text.contains("Wording suggestions"), "shown without JavaScript");
+    assert!(page.text.contains("person with a substance use disorder"));
 });
