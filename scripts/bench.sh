@@ -77,7 +77,7 @@ if [ "$which_db" = sqlite ] || [ "$which_db" = both ]; then
   run_one sqlite --data-dir "$dir"
 fi
 if [ "$which_db" = postgres ] || [ "$which_db" = both ]; then
-  db="lantern_bench_$PEOPLE"
+  db="${BENCH_PG_DB:-lantern_bench_$PEOPLE}"
   url="${PG_BASE%/*}/$db"
   if ! psql "$url" -qtAc "SELECT 1 FROM orgs WHERE slug='demo'" 2>/dev/null | grep -q 1; then
     psql "$PG_BASE" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
