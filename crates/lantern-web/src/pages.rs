@@ -64,6 +64,13 @@ pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// A page asked for with the wrong method (e.g. opening a form's target directly).
+pub async fn method_not_allowed() -> Response {
+    let mut r = AppError::NotFound.into_response();
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
+}
+
 /// Where each kind of user starts.
 fn home_path(user: &User) -> &'static str {
     if user.roles.has(Role::Specialist) || user.roles.has(Role::Supervisor) || user.roles.has(Role::Admin) {

@@ -135,6 +135,7 @@ pub(crate) fn build(state: AppState) -> Router {
     }
     router
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .with_state(state)
