@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod billing_admin;
 pub mod backup;
 pub mod clock;
 pub mod crisis;

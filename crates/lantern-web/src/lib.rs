@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod billing;
 pub mod crisis;
 pub mod error;
 pub mod i18n;

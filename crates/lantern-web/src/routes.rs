@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, crisis, language, middleware, notes, pages, AppState};
+use crate::{api, billing, crisis, language, middleware, notes, pages, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/admin/reassign", Roles(ADMIN)), post(pages::admin_reassign)),
         (page("GET", "/admin/audit", Roles(ADMIN)), get(pages::admin_audit)),
         (page("GET", "/admin/language", Roles(ADMIN)), get(language::admin_language)),
+        (page("GET", "/admin/billing", Roles(ADMIN)), get(billing::admin_billing)),
+        (page("POST", "/admin/billing", Roles(ADMIN)), post(billing::admin_billing_save)),
         (page("POST", "/admin/language", Roles(ADMIN)), post(language::admin_language_save)),
         (page("POST", "/admin/note-settings", Roles(ADMIN)), post(pages::admin_note_settings)),
         (api("GET", "/api/v1/openapi.json", Public), get(api::openapi_json)),

@@ -527,3 +527,41 @@ both!(upgrading_a_foundation_database_seeds_note_defaults, async |app: &TestApp|
     }
     upgraded.close().await;
 });
+
+both!(admins_keep_payers_codes_and_activities, async |app: &TestApp| {
+    let mut admin = app.login("admin@demo").await;
+    let page = admin.get("/admin/billing").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let payers = app.store.payers(app.demo_org).await.unwrap();
+    let p = &payers[0];
+    // A cap that is not a number is refused by its field; nothing changes.
+    let r = admin.post_form("/admin/billing", &[("what", "payer"), ("payer_id", &p.id.to_string()), ("name", &p.name), ("rule", "whole"), ("cap_person", "lots")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.store.payers(app.demo_org).await.unwrap()[0], *p);
+    admin.get("/admin/billing").await;
+    let r = admin.post_form("/admin/billing", &[("what", "payer"), ("payer_id", &p.id.to_string()), ("name", &p.name), ("rule", "cms_cumulative"), ("cap_person", "12"), ("cap_provider", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let changed = app.store.payers(app.demo_org).await.unwrap().into_iter().find(|x| x.id == p.id).unwrap();
+    assert_eq!(changed.rule.code(), "cms_cumulative");
+    assert_eq!(changed.cap_person_code_day, Some(12));
+    assert_eq!(changed.cap_provider_day, None);
+    // A new code shows up where notes are written; retiring it hides it again.
+    admin.get("/admin/billing").await;
+    let r = admin.post_form("/admin/billing", &[("what", "code"), ("code", "H2015"), ("modifiers", ""), ("description", "Community support, per 15 minutes"), ("unit_minutes", "15"), ("payer", &p.id.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let codes = app.store.service_codes(app.demo_org).await.unwrap();
+    let new = codes.iter().find(|c| c.code == "H2015").expect("new code available for notes");
+    admin.get("/admin/billing").await;
+    admin.post_form("/admin/billing", &[("what", "code_active"), ("code_id", &new.id.to_string()), ("active", "0")]).await;
+    assert!(!app.store.service_codes(app.demo_org).await.unwrap().iter().any(|c| c.code == "H2015"));
+    // An activity with its competencies.
+    admin.get("/admin/billing").await;
+    let r = admin.post_form("/admin/billing", &[("what", "activity"), ("activity_name", "Walking group"), ("activity_code", "walking group"), ("competency", "4"), ("competency", "9")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let acts = app.store.activity_types(app.demo_org).await.unwrap();
+    assert!(acts.iter().any(|a| a.code == "walking_group" && a.competencies == vec![4, 9]));
+    assert!(app.store.count_audit(app.demo_org, "billing.payer_save", None, Some("ok")).await.unwrap() >= 1);
+    // Specialists cannot change billing data.
+    let mut s = app.login("specialist@demo").await;
+    assert_eq!(s.get("/admin/billing").await.status, StatusCode::FORBIDDEN);
+});
