@@ -52,19 +52,25 @@ async fn axe_clean(c: &Client, axe: &str, page: &str) {
 }
 
 /// Presses Tab until the focused element matches `css`, as a keyboard user would.
+/// A page that is still loading (stale element) is waited for, not a failure.
 async fn tab_to(c: &Client, css: &str) {
-    for _ in 0..80 {
-        let active = c.active_element().await.unwrap();
-        let matches: bool = c
-            .execute("return document.activeElement && document.activeElement.matches(arguments[0]);", vec![json!(css)])
+    for _ in 0..120 {
+        let matches = c
+            .execute("return document.readyState === 'complete' && document.activeElement && document.activeElement.matches(arguments[0]);", vec![json!(css)])
             .await
-            .unwrap()
-            .as_bool()
+            .ok()
+            .and_then(|v| v.as_bool())
             .unwrap_or(false);
         if matches {
             return;
         }
-        active.send_keys(&Key::Tab.to_string()).await.unwrap();
+        let sent = match c.active_element().await {
+            Ok(active) => active.send_keys(&Key::Tab.to_string()).await.is_ok(),
+            Err(_) => false,
+        };
+        if !sent {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     panic!("could not reach {css} with the Tab key");
 }
