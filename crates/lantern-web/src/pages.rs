@@ -398,7 +398,9 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     } else {
         vec![]
     };
+    let next_meeting = if show_notes { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t)) } else { None };
     let page_html = PersonPage {
+        next_meeting,
         suggestions,
         notes,
         show_notes,

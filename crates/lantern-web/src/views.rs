@@ -168,6 +168,8 @@ pub struct CaseloadPage {
 #[template(path = "person.html")]
 pub struct PersonPage {
     pub c: Chrome,
+    /// The next planned meeting (staff who see notes).
+    pub next_meeting: Option<crate::appointments::AppointmentView>,
     pub notes: Vec<crate::notes::NoteRow>,
     pub show_notes: bool,
     pub can_write_note: bool,

@@ -616,3 +616,5 @@ audit-appointment-ics = Downloaded a meeting's calendar file
 audit-appointment-done = Marked a meeting as happened
 audit-appointment-no_show = Marked a meeting as missed
 audit-appointment-cancelled = Cancelled a meeting
+person-next-meeting = Our next meeting
+appointment-cancel = Cancel this meeting

@@ -177,6 +177,17 @@ both!(it_happened_opens_a_linked_draft_and_no_show_an_attempted_contact, async |
     assert_eq!((a.status, a.encounter_id), (lantern_domain::appointment::Status::NoShow, Some(nid)));
     assert_eq!(app.store.count_audit(app.demo_org, "appointment.done", Some(person), Some("ok")).await.unwrap(), 1);
     assert_eq!(app.store.count_audit(app.demo_org, "appointment.no_show", Some(person), Some("ok")).await.unwrap(), 1);
+    // A meeting called off is cancelled without a note, and leaves the lists.
+    let off = plan(&mut s1, person, &day(app, 5).await, "15:00", "16:00").await;
+    let page = s1.get(&format!("/people/{person}")).await;
+    assert!(page.text.contains("Our next meeting") && page.text.contains(&format!("/appointments/{off}.ics")), "the person page shows the next meeting");
+    let r = s1.post_form(&format!("/appointments/{off}/cancel"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let home = s1.get(&r.location()).await;
+    assert!(home.text.contains("The meeting was cancelled.") && !home.text.contains(&format!("/appointments/{off}.ics")));
+    let a = app.store.appointment(app.demo_org, off).await.unwrap();
+    assert_eq!((a.status, a.encounter_id), (lantern_domain::appointment::Status::Cancelled, None));
+    assert_eq!(app.store.count_audit(app.demo_org, "appointment.cancelled", Some(person), Some("ok")).await.unwrap(), 1);
     // Nothing left planned: the portal says so.
     let mut peer = app.login("peer@demo").await;
     assert!(peer.get("/me").await.text.contains("No meeting is planned yet"));
