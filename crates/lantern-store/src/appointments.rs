@@ -183,6 +183,10 @@ impl Store {
         if a.status != Status::Scheduled {
             return Err(StoreError::Conflict(format!("this meeting is already marked {}", a.status.code())));
         }
+        if note.is_some() && a.starts_ms > now {
+            // A note cannot be dated in the future: it happened (or was missed) only once it has started.
+            return Err(StoreError::Conflict("this meeting has not started yet".into()));
+        }
         let mut note_id = None;
         if let Some((author_id, kind)) = note {
             let date: Option<Date> = a.on_date.parse().ok();

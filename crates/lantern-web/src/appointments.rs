@@ -30,11 +30,14 @@ pub struct AppointmentView {
     pub when: String,
     pub how: String,
     pub place: String,
+    /// It has started, so it can be marked as happened or missed.
+    pub started: bool,
 }
 
 impl AppointmentView {
-    pub fn from_row(a: &AppointmentRow, t: &Catalog) -> AppointmentView {
+    pub fn from_row(a: &AppointmentRow, t: &Catalog, now_ms: i64) -> AppointmentView {
         AppointmentView {
+            started: a.starts_ms <= now_ms,
             id: a.id,
             person_id: a.person_id,
             person: a.person_name.clone(),

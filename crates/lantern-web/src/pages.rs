@@ -281,7 +281,7 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         "saved" => t.get("group-saved-notice"),
         _ => String::new(),
     };
-    let appointments = app.store.upcoming_appointments(ctx.org(), ctx.user.id).await?.iter().map(|a| crate::appointments::AppointmentView::from_row(a, t)).collect();
+    let appointments = app.store.upcoming_appointments(ctx.org(), ctx.user.id).await?.iter().map(|a| crate::appointments::AppointmentView::from_row(a, t, app.store.now_ms())).collect();
     let group_notice = if q(&pairs, "appointment") == "cancelled" { t.get("appointment-cancelled-notice") } else { group_notice };
     html(CaseloadPage {
         appointments,
@@ -398,7 +398,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     } else {
         vec![]
     };
-    let next_meeting = if show_notes { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t)) } else { None };
+    let next_meeting = if show_notes { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())) } else { None };
     let page_html = PersonPage {
         next_meeting,
         suggestions,
@@ -990,7 +990,7 @@ pub async fn portal(State(app): State<AppState>, ctx: Ctx) -> PageResult {
         languages: if p.profile.languages.is_empty() { "—".into() } else { p.profile.languages.join(", ") },
         specialist: p.primary_specialist_name.clone().unwrap_or_else(|| "—".into()),
         access: access.iter().map(|r| AccessView::from_row(r, t, &org.time_zone)).collect(),
-        next_meeting: app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t)),
+        next_meeting: app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())),
         p,
     })
 }

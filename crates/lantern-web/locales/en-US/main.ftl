@@ -618,3 +618,4 @@ audit-appointment-no_show = Marked a meeting as missed
 audit-appointment-cancelled = Cancelled a meeting
 person-next-meeting = Our next meeting
 appointment-cancel = Cancel this meeting
+appointment-not-yet = Not yet

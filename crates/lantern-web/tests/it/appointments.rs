@@ -50,7 +50,9 @@ both!(meetings_show_to_their_specialist_and_their_peer_only, async |app: &TestAp
     let other_person = other_than_peer(app).await;
     let other = plan(&mut s1, other_person, &tomorrow, "13:00", "13:45").await;
     let home = s1.get("/caseload").await;
-    assert!(home.text.contains("It happened — write the note") && home.text.contains("They did not come"));
+    // Not started yet: it can be cancelled, not marked.
+    assert!(home.text.contains("Not yet") && home.text.contains(&format!("/appointments/{own}/cancel")));
+    assert!(!home.text.contains(&format!("/appointments/{own}/done")));
     assert!(home.text.contains("Riverside Library, room 2"));
     assert!(home.text.contains(&format!("{tomorrow}, 10:00–11:00")));
     assert_eq!(app.store.count_audit(app.demo_org, "appointment.create", Some(app.peer_person), Some("ok")).await.unwrap(), 1);
@@ -145,7 +147,15 @@ both!(it_happened_opens_a_linked_draft_and_no_show_an_attempted_contact, async |
     let today = day(app, 0).await;
     let person = app.peer_person;
     let met = plan(&mut s1, person, &day(app, 3).await, "09:00", "10:15").await;
-    s1.get("/caseload").await;
+    let missed = plan(&mut s1, person, &today, "23:00", "23:30").await;
+    // Before it starts it cannot be marked (a note is never dated in the future).
+    assert_eq!(s1.post_form(&format!("/appointments/{met}/done"), &[]).await.status, StatusCode::CONFLICT);
+    // Four days later both have started; the buttons are there.
+    app.clock.advance_ms(4 * 24 * 3_600_000);
+    let mut s1 = app.login("specialist@demo").await;
+    let home = s1.get("/caseload").await;
+    assert!(home.text.contains("It happened — write the note") && home.text.contains("They did not come"));
+    assert!(home.text.contains(&format!("/appointments/{met}/done")) && home.text.contains(&format!("/appointments/{missed}/no-show")));
     let r = s1.post_form(&format!("/appointments/{met}/done"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let to = r.location();
@@ -166,7 +176,6 @@ both!(it_happened_opens_a_linked_draft_and_no_show_an_attempted_contact, async |
     assert_eq!(s1.post_form(&format!("/appointments/{met}/done"), &[]).await.status, StatusCode::CONFLICT);
     assert!(!s1.get("/caseload").await.text.contains(&format!("/appointments/{met}/done")));
 
-    let missed = plan(&mut s1, person, &today, "23:00", "23:30").await;
     let r = s1.post_form(&format!("/appointments/{missed}/no-show"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let nid: i64 = r.location().trim_start_matches("/notes/").parse().unwrap();
