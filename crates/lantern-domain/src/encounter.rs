@@ -279,7 +279,7 @@ pub fn span_between(start: Timestamp, end: Timestamp) -> Result<(i64, i64, i64),
     Ok((s, e, minutes))
 }
 
-fn parse_time(s: &str) -> Option<Time> {
+pub(crate) fn parse_time(s: &str) -> Option<Time> {
     let s = s.trim();
     let (h, m) = s.split_once(':')?;
     let (h, m): (i8, i8) = (h.parse().ok()?, m.get(..2)?.parse().ok()?);

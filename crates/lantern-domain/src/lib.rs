@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod crisis;
+pub mod appointment;
 pub mod billing;
 pub mod encounter;
 pub mod enrollment;

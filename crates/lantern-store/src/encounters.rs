@@ -999,3 +999,8 @@ pub fn units_csv(rows: &[UnitsRow], by_specialist: bool) -> String {
     }
     out
 }
+
+/// A new draft note inside a caller's transaction (used when an appointment becomes a note).
+pub(crate) async fn insert_draft(conn: &mut sqlx::AnyConnection, org_id: i64, person_id: i64, author_id: i64, c: &NoteContent, now: i64) -> Result<i64> {
+    insert_note(conn, org_id, person_id, author_id, None, c, "", now).await
+}

@@ -13,6 +13,7 @@
 //! - nothing here knows HTTP or HTML.
 #![forbid(unsafe_code)]
 
+pub mod appointments;
 pub mod audit;
 pub mod billing_admin;
 pub mod backup;

@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_crisis.sql"),
         postgres: include_str!("../migrations/postgres/0005_crisis.sql"),
     },
+    Migration {
+        version: 6,
+        name: "appointments",
+        sqlite: include_str!("../migrations/sqlite/0006_appointments.sql"),
+        postgres: include_str!("../migrations/postgres/0006_appointments.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

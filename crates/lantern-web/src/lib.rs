@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+mod appointments;
 pub mod auth;
 pub mod billing;
 pub mod crisis;

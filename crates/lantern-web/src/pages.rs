@@ -288,7 +288,10 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         "saved" => t.get("group-saved-notice"),
         _ => String::new(),
     };
+    let appointments = app.store.upcoming_appointments(ctx.org(), ctx.user.id).await?.iter().map(|a| crate::appointments::AppointmentView::from_row(a, t, app.store.now_ms())).collect();
+    let group_notice = if q(&pairs, "appointment") == "cancelled" { t.get("appointment-cancelled-notice") } else { group_notice };
     html(CaseloadPage {
+        appointments,
         crisis_banner,
         returned: crate::notes::note_rows(t, &mine),
         drafts: crate::notes::note_rows(t, &drafts),
@@ -402,7 +405,9 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     } else {
         vec![]
     };
+    let next_meeting = if show_notes { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())) } else { None };
     let page_html = PersonPage {
+        next_meeting,
         suggestions,
         notes,
         show_notes,
@@ -440,6 +445,7 @@ pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Strin
         "1" => app.t.get("person-saved"),
         "stage" => app.t.get("person-stage-saved"),
         "team" => app.t.get("person-team-saved"),
+        "appointment" => app.t.get("appointment-saved"),
         _ => String::new(),
     };
     let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
@@ -991,6 +997,7 @@ pub async fn portal(State(app): State<AppState>, ctx: Ctx) -> PageResult {
         languages: if p.profile.languages.is_empty() { "—".into() } else { p.profile.languages.join(", ") },
         specialist: p.primary_specialist_name.clone().unwrap_or_else(|| "—".into()),
         access: access.iter().map(|r| AccessView::from_row(r, t, &org.time_zone)).collect(),
+        next_meeting: app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())),
         p,
     })
 }

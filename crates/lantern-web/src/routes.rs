@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, billing, crisis, language, middleware, notes, pages, AppState};
+use crate::{api, appointments, billing, crisis, language, middleware, notes, pages, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,14 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/group-notes/new", Roles(CASEWORK)), get(notes::new_group_form)),
         (page("POST", "/group-notes", Roles(CASEWORK)), post(notes::create_group)),
         (page("GET", "/reports/units", Roles(LEADS)), get(notes::units_report)),
+        (page("GET", "/people/{id}/appointments/new", Roles(CASEWORK)), get(appointments::new_appointment)),
+        (page("POST", "/people/{id}/appointments", Roles(CASEWORK)), post(appointments::create_appointment)),
+        (page("POST", "/appointments/{id}/done", Roles(CASEWORK)), post(appointments::done)),
+        (page("POST", "/appointments/{id}/no-show", Roles(CASEWORK)), post(appointments::no_show)),
+        (page("POST", "/appointments/{id}/cancel", Roles(CASEWORK)), post(appointments::cancel)),
+        // Serves `/appointments/{id}.ics` (the router cannot match a suffix after a parameter; the handler requires it).
+        (page("GET", "/appointments/{id}", Signed), get(appointments::ics)),
+        (page("GET", "/calendar.ics", Roles(CASEWORK)), get(appointments::feed)),
         (page("GET", "/me", Roles(PEER)), get(pages::portal)),
         (page("GET", "/admin/users", Roles(ADMIN)), get(pages::admin_users)),
         (page("POST", "/admin/users", Roles(ADMIN)), post(pages::admin_invite)),

@@ -146,6 +146,8 @@ pub struct CaseloadPage {
     pub crisis_banner: String,
     pub returned: Vec<crate::notes::NoteRow>,
     pub drafts: Vec<crate::notes::NoteRow>,
+    /// The caller's meetings: not yet marked, from two weeks back to two weeks ahead.
+    pub appointments: Vec<crate::appointments::AppointmentView>,
     pub can_write: bool,
     pub group_notice: String,
     pub heading: String,
@@ -166,6 +168,8 @@ pub struct CaseloadPage {
 #[template(path = "person.html")]
 pub struct PersonPage {
     pub c: Chrome,
+    /// The next planned meeting (staff who see notes).
+    pub next_meeting: Option<crate::appointments::AppointmentView>,
     pub notes: Vec<crate::notes::NoteRow>,
     pub show_notes: bool,
     pub can_write_note: bool,
@@ -358,6 +362,8 @@ pub struct PortalPage {
     pub languages: String,
     pub specialist: String,
     pub access: Vec<AccessView>,
+    /// Their next meeting (only their own).
+    pub next_meeting: Option<crate::appointments::AppointmentView>,
 }
 
 pub struct AuditView {

@@ -254,6 +254,30 @@ async fn specialist_keyboard_flow_in_chromium() {
     c.goto(&format!("{base}/group-notes/new")).await.unwrap();
     axe_clean(&c, &axe, "/group-notes/new").await;
 
+    // Plan a meeting: a missing time is named by its field; the home page lists planned meetings.
+    c.goto(&format!("{base}/people/{person}/appointments/new")).await.unwrap();
+    axe_clean(&c, &axe, "/people/{id}/appointments/new").await;
+    tab_to(&c, "form[action$='/appointments'] button[type='submit']").await;
+    press_enter(&c).await;
+    for _ in 0..50 {
+        if c.find(Locator::Css("#a-start-err")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.find(Locator::Css("#a-start-err")).await.expect("the missing time is named next to its field");
+    axe_clean(&c, &axe, "appointment form with errors").await;
+    let org = app.store.org(app.demo_org).await.unwrap();
+    let tz = jiff::tz::TimeZone::get(&org.time_zone).unwrap();
+    let now = jiff::Timestamp::from_millisecond(app.store.now_ms()).unwrap();
+    let tomorrow = app.store.today(app.demo_org).await.unwrap().checked_add(jiff::Span::new().days(1)).unwrap().to_string();
+    let input = lantern_domain::appointment::AppointmentInput { date: tomorrow, start: "10:00".into(), end: "11:00".into(), modality: "video".into(), place: String::new() };
+    let planned = lantern_domain::appointment::parse_appointment(&input, &tz, now).unwrap();
+    let specialist = app.user_id("specialist@demo").await;
+    app.store.create_appointment(app.demo_org, person, specialist, &planned, &Default::default()).await.unwrap();
+    c.goto(&format!("{base}/caseload")).await.unwrap();
+    axe_clean(&c, &axe, "/caseload with planned meetings").await;
+
     // Sign out.
     tab_to(&c, "header form button").await;
     press_enter(&c).await;

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod appointments;
 mod audit;
 mod auth;
 mod browser;

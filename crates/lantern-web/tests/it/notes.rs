@@ -509,14 +509,15 @@ both!(upgrading_a_foundation_database_seeds_note_defaults, async |app: &TestApp|
     };
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    for t in ["encounter_addenda", "encounter_signatures", "encounters", "encounter_groups", "activity_competencies", "activity_types", "service_codes", "payers", "org_note_settings"] {
+    for t in ["appointments", "encounter_addenda", "encounter_signatures", "encounters", "encounter_groups", "activity_competencies", "activity_types", "service_codes", "payers", "org_note_settings"] {
         sqlx::query(&format!("DROP TABLE {t}")).execute(&pool).await.unwrap();
     }
     if app.backend == Backend::Postgres {
         sqlx::query("DROP FUNCTION lantern_append_only()").execute(&pool).await.unwrap();
         sqlx::query("DROP FUNCTION lantern_note_locked()").execute(&pool).await.unwrap();
     }
-    sqlx::query("DELETE FROM lantern_schema WHERE version = 2").execute(&pool).await.unwrap();
+    // Appointments (0006) link to notes, so they go too.
+    sqlx::query("DELETE FROM lantern_schema WHERE version IN (2, 6)").execute(&pool).await.unwrap();
     pool.close().await;
     // A new server upgrades it and gives every existing organization its defaults.
     let upgraded = lantern_store::Store::open(&app.config, app.clock.clone(), lantern_store::OpenOptions::default()).await.unwrap();
