@@ -444,6 +444,7 @@ async fn run() -> Result<()> {
         }
         Command::Migrate { db } => {
             let store = open(&db, true).await?;
+            store.check_integrity().await?;
             store.close().await;
             println!("The database schema is up to date.");
             Ok(())

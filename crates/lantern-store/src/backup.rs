@@ -46,6 +46,7 @@ pub async fn verify_backup(file: &Path, scratch: &Path) -> Result<BackupCheck> {
     std::fs::copy(file, &target).map_err(|e| StoreError::Refused(format!("cannot read {}: {e}", file.display())))?;
     let store = Store::open(&DbConfig::DataDir(scratch.to_path_buf()), Arc::new(SystemClock), OpenOptions { max_connections: 2, migrate: false }).await?;
     let result = async {
+        store.check_integrity().await?;
         match store.verify_audit(|_| {}).await? {
             Ok(_) => {}
             Err(b) => return Err(StoreError::Refused(format!("the backup's audit chain is broken: {b}"))),

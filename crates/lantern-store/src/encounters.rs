@@ -127,6 +127,8 @@ pub struct NoteFilter {
     pub from: Option<Date>,
     pub to: Option<Date>,
     pub status: Option<Status>,
+    /// Any of these statuses (in one query; empty means any).
+    pub statuses: Vec<Status>,
     pub limit: i64,
 }
 
@@ -860,6 +862,14 @@ impl Store {
         }
         if let Some(st) = f.status {
             add("e.status = ?", Arg::S(st.code().to_string()));
+        }
+        if !f.statuses.is_empty() {
+            let mut parts = Vec::new();
+            for st in &f.statuses {
+                args.push(Arg::S(st.code().to_string()));
+                parts.push(format!("${}", args.len()));
+            }
+            conds.push(format!("e.status IN ({})", parts.join(", ")));
         }
         args.push(Arg::I(limit));
         let sql = format!(

@@ -86,6 +86,10 @@ impl DbConfig {
     }
 }
 
+const INTEGRITY_UNKNOWN: u8 = 0;
+const INTEGRITY_OK: u8 = 1;
+const INTEGRITY_BAD: u8 = 2;
+
 /// `application_id` stamped on Lantern's SQLite files ("LNTN"), to refuse foreign files.
 const SQLITE_APP_ID: i64 = 0x4C4E_544E;
 
@@ -96,6 +100,8 @@ pub struct Store {
     backend: Backend,
     clock: Arc<dyn Clock>,
     views: audit::ViewWriter,
+    /// The background integrity check's verdict (SQLite): unknown, ok or bad.
+    integrity: Arc<std::sync::atomic::AtomicU8>,
     /// Organization settings read on nearly every page, cached briefly (see `org_cached`).
     org_cache: Arc<std::sync::RwLock<std::collections::HashMap<i64, (i64, users::Org)>>>,
 }
@@ -146,7 +152,28 @@ impl Store {
             migrate::check_not_newer(&pool, backend).await?;
         }
         let views = audit::ViewWriter::start(pool.clone(), backend);
-        let store = Store { pool, backend, clock, views, org_cache: Default::default() };
+        let integrity = Arc::new(std::sync::atomic::AtomicU8::new(INTEGRITY_UNKNOWN));
+        if backend == Backend::Sqlite {
+            let (pool, flag) = (pool.clone(), integrity.clone());
+            tokio::spawn(async move {
+                let result: std::result::Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA quick_check(1)").fetch_one(&pool).await;
+                let state = match result {
+                    Ok(ok) if ok == "ok" => INTEGRITY_OK,
+                    Ok(problem) => {
+                        tracing::error!(%problem, "the database failed its integrity check; restore from a backup");
+                        INTEGRITY_BAD
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the database integrity check could not run");
+                        INTEGRITY_BAD
+                    }
+                };
+                flag.store(state, std::sync::atomic::Ordering::SeqCst);
+            });
+        } else {
+            integrity.store(INTEGRITY_OK, std::sync::atomic::Ordering::SeqCst);
+        }
+        let store = Store { pool, backend, clock, views, org_cache: Default::default(), integrity };
         if opts.migrate {
             store.seed_missing_note_defaults().await?;
         }
@@ -177,9 +204,25 @@ impl Store {
         })
     }
 
-    /// A cheap query that proves the database answers.
+    /// A cheap query that proves the database answers, and the background
+    /// integrity check has not found damage.
     pub async fn health(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        if self.integrity.load(std::sync::atomic::Ordering::SeqCst) == INTEGRITY_BAD {
+            return Err(StoreError::Refused("the database failed its integrity check; restore from a backup".into()));
+        }
+        Ok(())
+    }
+
+    /// Runs the full integrity check now (SQLite; PostgreSQL answers ok). For `migrate` and `backup`.
+    pub async fn check_integrity(&self) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let check: String = sqlx::query_scalar("PRAGMA quick_check(1)").fetch_one(&self.pool).await?;
+        if check != "ok" {
+            return Err(StoreError::Refused(format!("the database failed its integrity check: {check}; restore from a backup (`lantern restore FILE`)")));
+        }
         Ok(())
     }
 
@@ -238,14 +281,13 @@ async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<AnyPool> {
             reason: "is a SQLite database, but not Lantern's; refusing to touch it (point --data-dir at an empty or Lantern directory)".into(),
         });
     }
-    let check: String = sqlx::query_scalar("PRAGMA quick_check(1)")
+    // Reading the schema proves the file is a readable database; the full page-by-page
+    // integrity check runs in the background after start (see `Store::open`), so a large
+    // database still starts in well under a second.
+    sqlx::query("SELECT COUNT(*) FROM sqlite_master")
         .fetch_one(&pool)
         .await
-        .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("failed its integrity check: {e}") })?;
-    if check != "ok" {
-        pool.close().await;
-        return Err(StoreError::Corrupt { path: display, reason: format!("failed its integrity check: {check}; restore from a backup (`lantern restore FILE`)") });
-    }
+        .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("cannot be read: {e}; restore from a backup (`lantern restore FILE`)") })?;
     Ok(pool)
 }
 

@@ -278,10 +278,24 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         .collect();
     let scope_opts = scopes.iter().map(|s| opt(s, t.get(&format!("caseload-scope-{s}")), *s == scope_code)).collect();
     let heading = t.get(&format!("caseload-heading-{scope_code}"));
-    let open_crises = app.store.crisis_events(ctx.org(), crate::crisis::scope_for(&ctx), false, 100).await?.len() as i64;
-    let crisis_banner = if open_crises > 0 { t.get_with("crisis-banner", &[("count", open_crises.into())]) } else { String::new() };
-    let mine = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { author_id: Some(ctx.user.id), status: Some(lantern_domain::encounter::Status::Returned), limit: 100, ..Default::default() }).await?;
-    let drafts = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { author_id: Some(ctx.user.id), status: Some(lantern_domain::encounter::Status::Draft), limit: 100, ..Default::default() }).await?;
+    // The crisis banner is the supervisors' (and admins') escalation view.
+    let crisis_banner = if roles.has(Role::Supervisor) || roles.has(Role::Admin) {
+        let open_crises = app.store.crisis_events(ctx.org(), crate::crisis::scope_for(&ctx), false, 100).await?.len() as i64;
+        if open_crises > 0 { t.get_with("crisis-banner", &[("count", open_crises.into())]) } else { String::new() }
+    } else {
+        String::new()
+    };
+    // Returned notes and drafts in one query.
+    let unsigned = app
+        .store
+        .notes(ctx.org(), &lantern_store::encounters::NoteFilter {
+            author_id: Some(ctx.user.id),
+            statuses: vec![lantern_domain::encounter::Status::Returned, lantern_domain::encounter::Status::Draft],
+            limit: 200,
+            ..Default::default()
+        })
+        .await?;
+    let (mine, drafts): (Vec<_>, Vec<_>) = unsigned.into_iter().partition(|n| n.status == lantern_domain::encounter::Status::Returned);
     let can_write = roles.has(Role::Specialist) || roles.has(Role::Supervisor);
     let group_notice = match q(&pairs, "group") {
         "signed" => t.get("group-signed-notice"),
