@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use lantern_domain::{Role, Roles};
+use lantern_domain::Roles;
 use lantern_store::demo::{DemoOptions, DemoPasswords, DEMO_ACCOUNTS, DEMO_ORG_SLUG};
 use lantern_store::users::{NewUser, Who};
 use lantern_store::{DbConfig, OpenOptions, Store, SystemClock};
@@ -485,7 +485,6 @@ async fn run() -> Result<()> {
                 .await?;
             store.close().await;
             println!("Account {} added ({}).", u.email, u.roles.to_list());
-            let _ = Role::Peer;
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { user, name, db } } => {

@@ -212,11 +212,10 @@ impl Store {
             active: true,
         };
         let r = |rs: &[Role]| rs.iter().copied().collect::<Roles>();
-        let admin = self.create_user(&staff("admin@demo", "Dana Admin", "", r(&[Role::Admin])), &who).await?;
+        self.create_user(&staff("admin@demo", "Dana Admin", "", r(&[Role::Admin])), &who).await?;
         let sup = self.create_user(&staff("supervisor@demo", "Sam Supervisor", "CPRS, LCSW", r(&[Role::Supervisor])), &who).await?;
         let s1 = self.create_user(&staff("specialist@demo", "Robin Specialist", "CPRS", r(&[Role::Specialist])), &who).await?;
         let s2 = self.create_user(&staff("specialist2@demo", "Kai Specialist", "CPS", r(&[Role::Specialist])), &who).await?;
-        let _ = admin;
         let team = self.create_team(org.id, "Downtown peer team").await?;
         self.add_team_member(team, sup.id, true).await?;
         self.add_team_member(team, s1.id, false).await?;

@@ -85,6 +85,11 @@ pub const MAX_SESSIONS_PER_USER: i64 = 5;
 
 const USER_COLS: &str = "id, org_id, email, display_name, credentials, roles, password_hash, person_id, active, failed_logins, locked_until_ms, deactivated_ms";
 
+/// The user columns qualified with a table alias, for joins.
+fn user_cols_of(alias: &str) -> String {
+    USER_COLS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 fn user_from(r: &AnyRow) -> Result<User> {
     Ok(User {
         id: row::i(r, "id")?,
@@ -394,7 +399,7 @@ impl Store {
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionInfo>> {
         let r = sqlx::query(&format!(
             "SELECT s.csrf, s.created_ms, s.last_seen_ms, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            user_cols_of("u")
         ))
         .bind(token_hash)
         .fetch_optional(self.pool())
@@ -487,7 +492,7 @@ impl Store {
     pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
         let r = sqlx::query(&format!(
             "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = 0 AND u.active = 1",
-            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            user_cols_of("u")
         ))
         .bind(token_hash)
         .fetch_optional(self.pool())
@@ -642,7 +647,7 @@ impl Store {
             "SELECT DISTINCT {} FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
              JOIN users u ON u.id = m.user_id WHERE lead.user_id = $1 AND lead.is_lead = 1 AND m.user_id <> $1
              ORDER BY u.display_name",
-            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            user_cols_of("u")
         ))
         .bind(supervisor_id)
         .fetch_all(self.pool())

@@ -464,7 +464,6 @@ pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw):
         .map_err(|e| ApiError(AppError::Invalid(ValidationErrors(vec![FieldError::new(e.field(), "error-enrollment", e.to_string())]))))?;
     app.store.change_enrollment(ctx.org(), id, &t, &ctx.who()).await?;
     let p = app.store.person(ctx.org(), id).await?;
-    let _ = decide_person;
     Ok(with_etag(json_ok(StatusCode::OK, &PersonOut::from(&p)), p.version))
 }
 

@@ -64,8 +64,9 @@ pub struct Hasher {
     cost: HashCost,
     workers: std::sync::mpsc::Sender<Job>,
     /// A hash to verify against when the account does not exist, so timing
-    /// does not reveal which e-mail addresses have accounts.
-    dummy: Arc<String>,
+    /// does not reveal which e-mail addresses have accounts. Made on first need
+    /// (on a hashing thread), so tools that only hash one password don't pay for it.
+    dummy: Arc<std::sync::OnceLock<String>>,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -122,8 +123,7 @@ fn hash_sync(cost: HashCost, password: &str) -> Result<String, String> {
 
 impl Hasher {
     pub fn new(cost: HashCost) -> Hasher {
-        let dummy = hash_sync(cost, "lantern-dummy-password-for-timing").unwrap_or_default();
-        Hasher { cost, workers: start_workers(MAX_CONCURRENT_HASHES), dummy: Arc::new(dummy) }
+        Hasher { cost, workers: start_workers(MAX_CONCURRENT_HASHES), dummy: Arc::default() }
     }
 
     pub fn cost(&self) -> HashCost {
@@ -153,11 +153,14 @@ impl Hasher {
     /// Verifies `password` against `stored` (or the dummy hash when None).
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
         let real = stored.is_some();
-        let stored = stored.map(str::to_string).unwrap_or_else(|| self.dummy.as_str().to_string());
-        let pw = password.to_string();
+        let stored = stored.map(str::to_string);
+        let (pw, dummy, cost) = (password.to_string(), self.dummy.clone(), self.cost);
         let ok = self
             // Parameters come from the stored PHC string, so old hashes still verify.
-            .run(move || verify_sync(&pw, &stored))
+            .run(move || {
+                let against = stored.unwrap_or_else(|| dummy.get_or_init(|| hash_sync(cost, "lantern-dummy-password-for-timing").unwrap_or_default()).clone());
+                verify_sync(&pw, &against)
+            })
             .await
             .unwrap_or(false);
         ok && real

@@ -2,8 +2,6 @@
 //! under `locales/`, so a translation is a new file, not a code change.
 //! English ships now; `Catalog::load` takes any locale that has a file.
 
-use std::collections::HashMap;
-
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
@@ -85,9 +83,4 @@ pub type Messages = std::sync::Arc<Catalog>;
 /// Convenience for templates that need counts.
 pub fn count_arg(n: i64) -> FluentValue<'static> {
     FluentValue::from(n)
-}
-
-#[allow(dead_code)]
-pub(crate) fn args_map(pairs: &[(&str, String)]) -> HashMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::{check_new_password, new_secret, secret_hash, same};
 use crate::error::AppError;
-use crate::middleware::{client_ip, cookie, form_field, urlencode, Ctx, MaybeCtx};
+use crate::middleware::{client_ip, cookie, form_field, Ctx, MaybeCtx};
 use crate::views::*;
 use crate::AppState;
 
@@ -1014,11 +1014,6 @@ pub async fn portal(State(app): State<AppState>, ctx: Ctx) -> PageResult {
         next_meeting: app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())),
         p,
     })
-}
-
-#[allow(dead_code)]
-fn _unused(_: &str) -> String {
-    urlencode("")
 }
 
 // ----- admin: audit report ---------------------------------------------------
