@@ -1,7 +1,7 @@
 //! Sign-in, sessions, API tokens and CSRF.
 //!
 //! - Passwords: argon2id, OWASP minimum parameters (m = 19 MiB, t = 2, p = 1)
-//!   in release builds; at most two hashes run at once (a semaphore), so a
+//!   in release builds; at most two hashes run at once (two hashing threads), so a
 //!   flood of sign-ins queues instead of exhausting memory.
 //! - Sessions live in the database (so several app servers can share them),
 //!   keyed by the SHA-256 of a 256-bit random cookie value; 15-minute idle and
