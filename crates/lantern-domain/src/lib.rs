@@ -16,6 +16,7 @@ pub mod ids;
 pub mod person;
 pub mod policy;
 pub mod role;
+pub mod safety_plan;
 pub mod validate;
 
 pub use ids::{OrgId, PersonId, UserId};

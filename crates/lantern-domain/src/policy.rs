@@ -45,6 +45,9 @@ pub enum PersonAction {
     /// Log a crisis event, or see and close the person's crisis events.
     /// Never the person themself: nothing alarming is shown without context.
     Crisis,
+    /// Write the person's safety plan (and, later, their other plans): their
+    /// team, or the person themself in their portal.
+    WritePlan,
 }
 
 /// Actions that are not about one person.
@@ -108,6 +111,16 @@ pub fn decide_person(actor: &Actor, action: PersonAction, facts: &PersonFacts) -
         PersonAction::Crisis => {
             if on_team || admin {
                 Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        PersonAction::WritePlan => {
+            if on_team || (is_self && r.has(Role::Peer)) {
+                Decision::Allow
+            } else if admin {
+                // Administrators see records but do not write a person's plans.
+                Decision::Forbidden
             } else {
                 Decision::NotFound
             }
@@ -213,7 +226,7 @@ mod tests {
         fn other_org_is_always_not_found(bits in 0i64..16, p in any::<bool>(), c in any::<bool>(), s in any::<bool>()) {
             let a = actor(Roles::from_bits(bits), Some(7));
             let facts = PersonFacts { org_id: Some(OrgId(2)), person_id: Some(PersonId(7)), is_primary: p, on_care_team: c, supervises: s };
-            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog, PersonAction::AssignTeam, PersonAction::Crisis] {
+            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog, PersonAction::AssignTeam, PersonAction::Crisis, PersonAction::WritePlan] {
                 prop_assert_eq!(decide_person(&a, action, &facts), Decision::NotFound);
             }
         }
@@ -246,6 +259,17 @@ mod tests {
         let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), ..Default::default() };
         assert_eq!(decide_person(&a, PersonAction::Crisis, &facts), Decision::NotFound);
         assert!(decide_person(&a, PersonAction::View, &facts).is_allowed());
+    }
+
+    #[test]
+    fn a_peer_writes_their_own_safety_plan_but_nobody_else_s() {
+        let a = actor(Roles::empty().with(Role::Peer), Some(3));
+        let own = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), ..Default::default() };
+        assert!(decide_person(&a, PersonAction::WritePlan, &own).is_allowed());
+        let other = PersonFacts { person_id: Some(PersonId(4)), ..own };
+        assert_eq!(decide_person(&a, PersonAction::WritePlan, &other), Decision::NotFound);
+        let admin = actor(Roles::empty().with(Role::Admin), None);
+        assert_eq!(decide_person(&admin, PersonAction::WritePlan, &other), Decision::Forbidden);
     }
 
     #[test]

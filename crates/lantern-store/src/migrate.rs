@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_appointments.sql"),
         postgres: include_str!("../migrations/postgres/0006_appointments.sql"),
     },
+    Migration {
+        version: 11,
+        name: "safety_plans",
+        sqlite: include_str!("../migrations/sqlite/0011_safety_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -23,6 +23,7 @@ mod middleware;
 mod notes;
 mod pages;
 pub mod routes;
+pub mod safety_plan;
 mod views;
 
 use std::sync::Arc;

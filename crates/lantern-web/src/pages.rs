@@ -352,6 +352,7 @@ fn action_name(a: PersonAction) -> &'static str {
         PersonAction::ViewAccessLog => "access_log",
         PersonAction::AssignTeam => "care_team",
         PersonAction::Crisis => "crisis",
+        PersonAction::WritePlan => "plan_write",
     }
 }
 

@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, crisis, language, middleware, notes, pages, AppState};
+use crate::{api, appointments, billing, crisis, language, middleware, notes, pages, safety_plan, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,8 @@ const ADMIN: &[Role] = &[Role::Admin];
 const LEADS: &[Role] = &[Role::Supervisor, Role::Admin];
 const PEER: &[Role] = &[Role::Peer];
 const SUPERVISOR: &[Role] = &[Role::Supervisor];
+/// Who writes a person's plans: their team, or the person themself.
+const PLAN_WRITERS: &[Role] = &[Role::Specialist, Role::Supervisor, Role::Peer];
 
 fn page(method: &'static str, path: &'static str, allow: Allow) -> RouteSpec {
     RouteSpec { method, path, allow, api: false }
@@ -74,6 +76,10 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/people/{id}/crisis", Roles(STAFF)), post(crisis::create_crisis)),
         (page("GET", "/people/{id}/crisis/prompt", Roles(STAFF)), get(crisis::prompt)),
         (page("POST", "/people/{id}/crisis/prompt", Roles(STAFF)), post(crisis::prompt_choice)),
+        (page("GET", "/people/{id}/safety-plan", Signed), get(safety_plan::show)),
+        (page("GET", "/people/{id}/safety-plan/card", Signed), get(safety_plan::card)),
+        (page("GET", "/people/{id}/safety-plan/edit", Roles(PLAN_WRITERS)), get(safety_plan::edit)),
+        (page("POST", "/people/{id}/safety-plan", Roles(PLAN_WRITERS)), post(safety_plan::save)),
         (page("GET", "/crisis", Roles(STAFF)), get(crisis::list)),
         (page("GET", "/crisis/{id}", Roles(STAFF)), get(crisis::show)),
         (page("POST", "/crisis/{id}/close", Roles(STAFF)), post(crisis::close)),
@@ -121,6 +127,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("PATCH", "/api/v1/people/{id}", Roles(STAFF)), patch(api::update_person)),
         (api("POST", "/api/v1/people/{id}/enrollment", Roles(STAFF)), post(api::change_enrollment)),
         (api("GET", "/api/v1/note-options", Roles(STAFF)), get(api::note_options)),
+        (api("GET", "/api/v1/people/{id}/safety-plan", Signed), get(safety_plan::api_get)),
+        (api("PUT", "/api/v1/people/{id}/safety-plan", Roles(PLAN_WRITERS)), put(safety_plan::api_put)),
         (api("POST", "/api/v1/people/{id}/notes", Roles(CASEWORK)), post(api::create_note)),
         (api("GET", "/api/v1/notes", Roles(STAFF)), get(api::list_notes)),
         (api("GET", "/api/v1/notes/{id}", Roles(STAFF)), get(api::get_note)),

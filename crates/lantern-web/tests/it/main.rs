@@ -14,3 +14,4 @@ mod matrix;
 mod notes;
 mod people;
 mod review;
+mod safety_plan;
