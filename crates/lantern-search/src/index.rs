@@ -35,6 +35,9 @@ pub struct Ranking {
     pub b: [f32; 5],
     /// Weight of a synonym's match relative to the words typed.
     pub synonym: f32,
+    /// Weight of a typed phrase whose words are adjacent, relative to the
+    /// same words apart.
+    pub adjacent: f32,
     /// Weight of a match one / two edits away.
     pub typo1: f32,
     pub typo2: f32,
@@ -49,6 +52,7 @@ impl Default for Ranking {
             weight: [3.0, 2.5, 2.0, 1.0, 1.5],
             b: [0.5, 0.5, 0.5, 0.75, 0.5],
             synonym: 0.8,
+            adjacent: 1.25,
             typo1: 0.7,
             typo2: 0.5,
             prefix: 0.6,
@@ -206,11 +210,14 @@ fn deletions(s: &str, d: usize, out: &mut Vec<String>) {
 
 fn fuzzy_eligible(t: &str) -> bool {
     let n = t.chars().count();
-    (3..=MAX_FUZZY_TERM_LEN).contains(&n) && !t.bytes().any(|b| b.is_ascii_digit())
+    (3..=MAX_FUZZY_TERM_LEN).contains(&n) && !t.bytes().any(|b| b.is_ascii_digit() || b == b' ')
 }
 
 struct Alt {
+    /// Terms whose weights add up to the score; all must be present.
     terms: Vec<u32>,
+    /// A phrase term that must be present (the words adjacent), adding nothing.
+    required: Option<u32>,
     weight: f32,
     via: Via,
     text: String,
@@ -330,7 +337,8 @@ impl Index {
             let mut tf: HashMap<u32, [u16; 5]> = HashMap::new();
             let mut len = [0u32; 5];
             for (f, txt) in fields.iter().enumerate() {
-                for t in text::terms(txt) {
+                let ts = text::terms(txt);
+                let mut add = |t: String, tf: &mut HashMap<u32, [u16; 5]>| {
                     let id = match dict.get(&t) {
                         Some(&id) => id,
                         None => {
@@ -342,7 +350,16 @@ impl Index {
                     };
                     let e = tf.entry(id).or_insert([0; 5]);
                     e[f] = e[f].saturating_add(1);
-                    len[f] += 1;
+                };
+                // Synonym phrases where their words are adjacent, as one term each.
+                for i in 0..ts.len() {
+                    for plen in synonyms.phrases_at(&ts, i) {
+                        add(ts[i..i + plen].join(" "), &mut tf);
+                    }
+                }
+                len[f] += ts.len() as u32;
+                for t in ts {
+                    add(t, &mut tf);
                 }
             }
             for f in 0..5 {
@@ -450,6 +467,35 @@ impl Index {
         self.terms.binary_search_by(|x| x.as_str().cmp(t)).ok().map(|i| i as u32)
     }
 
+    /// A phrase as (adjacent-phrase term for two words or more, word ids).
+    fn phrase_ids(&self, phrase: &[String]) -> Option<(Option<u32>, Vec<u32>)> {
+        let ids = phrase.iter().map(|t| self.term_id(t)).collect::<Option<Vec<_>>>()?;
+        if phrase.len() == 1 {
+            return Some((None, ids));
+        }
+        Some((Some(self.term_id(&phrase.join(" "))?), ids))
+    }
+
+    /// The score (before the alternative's weight) and field mask of an
+    /// alternative in one listing, if all its terms are there.
+    fn alt_score(&self, a: &Alt, d: u32) -> Option<(f32, u8)> {
+        let find = |t: u32| {
+            let pl = &self.postings[t as usize];
+            pl.binary_search_by_key(&d, |x| x.doc).ok().map(|k| pl[k])
+        };
+        let mut s = 0f32;
+        let mut mask = 0u8;
+        for &t in &a.terms {
+            let p = find(t)?;
+            s += p.w;
+            mask |= p.fields;
+        }
+        if let Some(r) = a.required {
+            mask = find(r)?.fields;
+        }
+        Some((s, mask))
+    }
+
     fn df(&self, id: u32) -> usize {
         self.postings[id as usize].len()
     }
@@ -494,7 +540,7 @@ impl Index {
             if !t.starts_with(prefix) {
                 break;
             }
-            if t.len() > prefix.len() {
+            if t.len() > prefix.len() && !t.contains(' ') {
                 v.push((start + i) as u32);
             }
         }
@@ -530,6 +576,7 @@ impl Index {
                     }
                     alts.push(Alt {
                         terms: vec![id],
+                        required: None,
                         weight: if d == 1 { r.typo1 } else { r.typo2 },
                         via: Via::Typo { typed: w.clone(), edits: d as u8 },
                         text: self.terms[id as usize].clone(),
@@ -558,14 +605,32 @@ impl Index {
                     Via::Exact
                 };
                 let w_exact = if matches!(via_exact, Via::Typo { .. }) { r.typo1 } else { 1.0 };
-                if let Some(ids) = phrase.iter().map(|t| self.term_id(t)).collect::<Option<Vec<_>>>() {
-                    alts.push(Alt { terms: ids, weight: w_exact, via: via_exact.clone(), text: phrase.join(" ") });
+                if let Some((req, ids)) = self.phrase_ids(phrase) {
+                    if req.is_some() {
+                        // The words typed, adjacent: a little above the same words apart.
+                        alts.push(Alt {
+                            terms: ids.clone(),
+                            required: req,
+                            weight: r.adjacent * w_exact,
+                            via: via_exact.clone(),
+                            text: phrase.join(" "),
+                        });
+                    }
+                    alts.push(Alt { terms: ids, required: None, weight: w_exact, via: via_exact.clone(), text: phrase.join(" ") });
+                } else if len >= 2 {
+                    if let Some(ids) = phrase.iter().map(|t| self.term_id(t)).collect::<Option<Vec<_>>>() {
+                        alts.push(Alt { terms: ids, required: None, weight: w_exact, via: via_exact.clone(), text: phrase.join(" ") });
+                    }
                 }
                 for p in syn {
-                    if let Some(ids) = p.iter().map(|t| self.term_id(t)).collect::<Option<Vec<_>>>() {
+                    // A synonym must appear as a phrase (words adjacent); its
+                    // score is scaled down when it has more words than were typed.
+                    if let Some((req, ids)) = self.phrase_ids(&p) {
+                        let scale = (len as f32 / ids.len() as f32).min(1.0);
                         alts.push(Alt {
                             terms: ids,
-                            weight: r.synonym * w_exact,
+                            required: req,
+                            weight: r.synonym * w_exact * scale,
                             via: Via::Synonym { of: typed.clone() },
                             text: p.join(" "),
                         });
@@ -584,7 +649,7 @@ impl Index {
             let typo = std::mem::take(&mut typo_alts[i]);
             let exact = self.term_id(&text::stem(w));
             if let Some(id) = exact {
-                alts.push(Alt { terms: vec![id], weight: 1.0, via: Via::Exact, text: self.terms[id as usize].clone() });
+                alts.push(Alt { terms: vec![id], required: None, weight: 1.0, via: Via::Exact, text: self.terms[id as usize].clone() });
             }
             alts.extend(typo);
             if last && q.prefix_last && w.chars().count() >= 3 {
@@ -595,6 +660,7 @@ impl Index {
                     }
                     alts.push(Alt {
                         terms: vec![id],
+                        required: None,
                         weight,
                         via: Via::Prefix { typed: w.clone() },
                         text: self.terms[id as usize].clone(),
@@ -715,7 +781,7 @@ impl Index {
             for c in &clauses {
                 clause_touched.clear();
                 for a in &c.alts {
-                    if a.terms.len() == 1 {
+                    if a.terms.len() == 1 && a.required.is_none() {
                         for p in &self.postings[a.terms[0] as usize] {
                             let s = p.w * a.weight;
                             let b = &mut best[p.doc as usize];
@@ -727,17 +793,14 @@ impl Index {
                             }
                         }
                     } else {
-                        let mut ts = a.terms.clone();
-                        ts.sort_by_key(|&t| self.df(t));
-                        'post: for p in &self.postings[ts[0] as usize] {
-                            let mut s = p.w;
-                            for &t in &ts[1..] {
-                                let pl = &self.postings[t as usize];
-                                match pl.binary_search_by_key(&p.doc, |x| x.doc) {
-                                    Ok(k) => s += pl[k].w,
-                                    Err(_) => continue 'post,
-                                }
-                            }
+                        let driver = a
+                            .required
+                            .into_iter()
+                            .chain(a.terms.iter().copied())
+                            .min_by_key(|&t| self.df(t))
+                            .expect("an alternative has terms");
+                        for p in &self.postings[driver as usize] {
+                            let Some((s, _)) = self.alt_score(a, p.doc) else { continue };
                             let s = s * a.weight;
                             let b = &mut best[p.doc as usize];
                             if *b == 0.0 {
@@ -805,23 +868,8 @@ impl Index {
         for c in clauses {
             let mut best: Option<(f32, &Alt, u8)> = None;
             for a in &c.alts {
-                let mut s = 0f32;
-                let mut mask = 0u8;
-                let mut all = true;
-                for &t in &a.terms {
-                    let pl = &self.postings[t as usize];
-                    match pl.binary_search_by_key(&(d as u32), |x| x.doc) {
-                        Ok(k) => {
-                            s += pl[k].w;
-                            mask |= pl[k].fields;
-                        }
-                        Err(_) => {
-                            all = false;
-                            break;
-                        }
-                    }
-                }
-                if all && best.is_none_or(|b| s * a.weight > b.0) {
+                let Some((s, mask)) = self.alt_score(a, d as u32) else { continue };
+                if best.is_none_or(|b| s * a.weight > b.0) {
                     best = Some((s * a.weight, a, mask));
                 }
             }

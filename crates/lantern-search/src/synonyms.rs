@@ -21,6 +21,8 @@ pub struct Synonyms {
     /// phrase → groups containing it
     by_phrase: HashMap<Vec<String>, Vec<usize>>,
     max_len: usize,
+    /// First words of phrases of two or more words.
+    starts: std::collections::HashSet<String>,
 }
 
 impl Synonyms {
@@ -50,6 +52,9 @@ impl Synonyms {
             let gi = s.groups.len();
             for p in &group {
                 s.max_len = s.max_len.max(p.len());
+                if p.len() >= 2 {
+                    s.starts.insert(p[0].clone());
+                }
                 let e = s.by_phrase.entry(p.clone()).or_default();
                 if !e.contains(&gi) {
                     e.push(gi);
@@ -62,6 +67,17 @@ impl Synonyms {
 
     pub fn group_count(&self) -> usize {
         self.groups.len()
+    }
+
+    /// Lengths (two words or more) of the synonym phrases that start at
+    /// `terms[start]`. The index adds each as one "phrase term", so a phrase
+    /// matches only where its words are adjacent.
+    pub fn phrases_at(&self, terms: &[String], start: usize) -> Vec<usize> {
+        if !self.starts.contains(&terms[start]) {
+            return vec![];
+        }
+        let max = self.max_len.min(terms.len() - start);
+        (2..=max).filter(|&len| self.by_phrase.contains_key(&terms[start..start + len])).collect()
     }
 
     /// The longest phrase starting at `terms[start]` that belongs to a
