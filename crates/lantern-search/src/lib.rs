@@ -35,6 +35,8 @@
 //! into text plus filters and says which words became which filter.
 
 pub mod doc;
+#[cfg(feature = "hsds")]
+pub mod from_hsds;
 pub mod geo;
 pub mod hours;
 pub mod index;
@@ -43,6 +45,8 @@ pub mod synonyms;
 pub mod synth;
 pub mod text;
 
+#[cfg(feature = "hsds")]
+pub use from_hsds::from_hsds;
 pub use doc::{Cost, DocLocation, Interval, ServiceDoc, TaxonomyTerm};
 pub use hours::OpenState;
 pub use index::{BuildError, Field, Hit, Index, Ranking, Results, SearchError, Via, Why};
