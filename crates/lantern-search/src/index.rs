@@ -565,7 +565,13 @@ impl Index {
             let mut alts = Vec::new();
             let mut read_as = s.clone();
             if exact.is_none_or(|id| self.df(id) <= 2) {
-                let fz = self.fuzzy(&s, text::typo_budget(w));
+                // Three-letter words get one edit only when the directory
+                // does not have them at all ("fod" → food).
+                let budget = match text::typo_budget(w) {
+                    0 if exact.is_none() && w.chars().count() == 3 => 1,
+                    b => b,
+                };
+                let fz = self.fuzzy(&s, budget);
                 let best_df = exact.map_or(0, |id| self.df(id));
                 for (k, &(id, d)) in fz.iter().take(3).enumerate() {
                     if self.df(id) <= best_df {
@@ -596,14 +602,12 @@ impl Index {
                 let phrase = &stems[i..i + len];
                 let typed = words[i..i + len].join(" ");
                 let mut alts = Vec::new();
-                let via_exact = if len == 1 && !typo_alts[i].is_empty() {
-                    match &typo_alts[i][0].via {
-                        v @ Via::Typo { .. } => v.clone(),
-                        _ => Via::Exact,
-                    }
-                } else {
-                    Via::Exact
-                };
+                // A word of the phrase read as a correction: say so, and weigh it as a typo.
+                let via_exact = (i..i + len)
+                    .find(|&j| stems[j] != text::stem(&words[j]))
+                    .and_then(|j| typo_alts[j].first())
+                    .map(|a| a.via.clone())
+                    .unwrap_or(Via::Exact);
                 let w_exact = if matches!(via_exact, Via::Typo { .. }) { r.typo1 } else { 1.0 };
                 if let Some((req, ids)) = self.phrase_ids(phrase) {
                     if req.is_some() {

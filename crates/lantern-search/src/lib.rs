@@ -10,7 +10,8 @@
 //!   (case, accents) and stemmed lightly (plural forms only: [`text::stem`]).
 //! * **Typos**: a word missing from the directory (or in at most two
 //!   services) is read as its nearest frequent neighbour within 1 edit (4+
-//!   letters) or 2 edits (8+ letters), found with a deletion dictionary
+//!   letters, or a three-letter word the directory does not have at all) or
+//!   2 edits (8+ letters), found with a deletion dictionary
 //!   (SymSpell) and checked with Damerau–Levenshtein: "fod pantry" finds
 //!   food pantries.
 //! * **Prefix**: the last word also matches the 16 most frequent longer words
