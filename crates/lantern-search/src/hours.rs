@@ -17,12 +17,16 @@ pub enum OpenState {
 }
 
 pub fn open_state(tz: &TimeZone, schedule: &[Interval], closed_dates: &[Date], at: Timestamp) -> OpenState {
+    let local = at.to_zoned(tz.clone());
+    open_state_local(schedule, closed_dates, local.date(), local.time())
+}
+
+/// [`open_state`] for a wall-clock date and time already computed in the
+/// listing's zone (the index computes them once per zone and query).
+pub fn open_state_local(schedule: &[Interval], closed_dates: &[Date], date: Date, time: Time) -> OpenState {
     if schedule.is_empty() {
         return OpenState::Unknown;
     }
-    let local = at.to_zoned(tz.clone());
-    let date = local.date();
-    let time = local.time();
     let today = date.weekday();
     let yesterday = today.wrapping_sub(1);
     let midnight = Time::midnight();

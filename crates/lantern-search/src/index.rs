@@ -101,6 +101,14 @@ struct Meta {
     points: Vec<(f64, f64)>,
     tz: u16,
     name_rank: u32,
+    /// Largest |latitude| of the points (for the distance box test).
+    max_abs_lat: f64,
+}
+
+/// Per-search values computed once.
+struct Ctx {
+    center: Option<(f64, f64)>,
+    local: Vec<(jiff::civil::Date, jiff::civil::Time)>,
 }
 
 /// How a word matched.
@@ -312,6 +320,7 @@ impl Index {
                 languages: d.languages.iter().flat_map(|l| canonical_languages(l)).collect(),
                 access: d.accessibility.iter().flat_map(|a| canonical_access(a)).collect(),
                 taxonomy: d.taxonomy.iter().map(|t| (t.code.to_lowercase(), t.name.to_lowercase())).collect(),
+                max_abs_lat: points.iter().map(|p| p.0.abs()).fold(0.0, f64::max),
                 points,
                 tz,
                 name_rank: 0,
@@ -693,13 +702,26 @@ impl Index {
         self.meta[d].points.iter().map(|&(a, b)| geo::haversine_km(lat, lon, a, b)).min_by(|a, b| a.total_cmp(b))
     }
 
-    fn open_state(&self, d: usize, q: &Query) -> OpenState {
+    fn open_state(&self, d: usize, local: &[(jiff::civil::Date, jiff::civil::Time)]) -> OpenState {
         let doc = &self.docs[d];
-        hours::open_state(&self.tzs[self.meta[d].tz as usize], &doc.schedule, &doc.closed_dates, q.now)
+        let (date, time) = local[self.meta[d].tz as usize];
+        hours::open_state_local(&doc.schedule, &doc.closed_dates, date, time)
+    }
+
+    /// "Now" as wall-clock date and time in each time zone of the index.
+    fn local_times(&self, now: jiff::Timestamp) -> Vec<(jiff::civil::Date, jiff::civil::Time)> {
+        self.tzs
+            .iter()
+            .map(|tz| {
+                let z = now.to_zoned(tz.clone());
+                (z.date(), z.time())
+            })
+            .collect()
     }
 
     /// All filters except text. Returns the distance when it was computed.
-    fn passes(&self, d: usize, q: &Query, center: Option<(f64, f64)>) -> Option<Option<f64>> {
+    fn passes(&self, d: usize, q: &Query, cx: &Ctx) -> Option<Option<f64>> {
+        let center = cx.center;
         if !self.visible(d, q) {
             return None;
         }
@@ -725,13 +747,22 @@ impl Index {
                 return None;
             }
         }
+        if let (Some(max), Some((lat, lon))) = (q.max_distance_km, center) {
+            // Cheap box test before the haversine: one degree of latitude is
+            // at least 110.5 km; longitude degrees shrink with cos(lat).
+            let dlat = max / 110.5;
+            let dlon = max / (110.5 * lat.abs().max(m.max_abs_lat).to_radians().cos().max(0.01));
+            if !m.points.iter().any(|&(a, b)| (a - lat).abs() <= dlat && ((b - lon + 540.0) % 360.0 - 180.0).abs() <= dlon) {
+                return None;
+            }
+        }
         let dist = self.distance(d, center);
         if let Some(max) = q.max_distance_km {
             if center.is_some() && dist.is_none_or(|x| x > max) {
                 return None;
             }
         }
-        if q.open_now && !matches!(self.open_state(d, q), OpenState::Open { .. }) {
+        if q.open_now && !matches!(self.open_state(d, &cx.local), OpenState::Open { .. }) {
             return None;
         }
         Some(dist)
@@ -761,6 +792,7 @@ impl Index {
             }
         }
         let center = self.center(q)?;
+        let cx = Ctx { center, local: self.local_times(q.now) };
         if q.sort == Sort::Distance && center.is_none() {
             return Err(SearchError::DistanceWithoutPlace);
         }
@@ -771,7 +803,7 @@ impl Index {
         if clauses.is_empty() {
             if unmatched.is_empty() {
                 for d in 0..n {
-                    if let Some(dist) = self.passes(d, q, center) {
+                    if let Some(dist) = self.passes(d, q, &cx) {
                         cands.push((d as u32, 0.0, dist));
                     }
                 }
@@ -803,8 +835,34 @@ impl Index {
                             .chain(a.terms.iter().copied())
                             .min_by_key(|&t| self.df(t))
                             .expect("an alternative has terms");
-                        for p in &self.postings[driver as usize] {
-                            let Some((s, _)) = self.alt_score(a, p.doc) else { continue };
+                        // Walk the rarest list; gallop a cursor along each other list.
+                        let driver_counts = a.required != Some(driver);
+                        let mut others: Vec<(&[Posting], bool)> = Vec::new();
+                        if let Some(r) = a.required.filter(|&r| r != driver) {
+                            others.push((&self.postings[r as usize], false));
+                        }
+                        for &t in a.terms.iter().filter(|&&t| t != driver) {
+                            others.push((&self.postings[t as usize], true));
+                        }
+                        let mut cur = vec![0usize; others.len()];
+                        'post: for p in &self.postings[driver as usize] {
+                            let mut s = if driver_counts { p.w } else { 0.0 };
+                            for (k, (list, counts)) in others.iter().enumerate() {
+                                let c = &mut cur[k];
+                                let mut step = 1;
+                                while *c + step < list.len() && list[*c + step].doc < p.doc {
+                                    *c += step;
+                                    step *= 2;
+                                }
+                                let hi = (*c + step + 1).min(list.len());
+                                *c += list[*c..hi].partition_point(|x| x.doc < p.doc);
+                                if *c >= list.len() || list[*c].doc != p.doc {
+                                    continue 'post;
+                                }
+                                if *counts {
+                                    s += list[*c].w;
+                                }
+                            }
                             let s = s * a.weight;
                             let b = &mut best[p.doc as usize];
                             if *b == 0.0 {
@@ -829,7 +887,7 @@ impl Index {
             let nc = clauses.len() as f32;
             for &d in &touched {
                 let du = d as usize;
-                if let Some(dist) = self.passes(du, q, center) {
+                if let Some(dist) = self.passes(du, q, &cx) {
                     let coord = f32::from(matched[du]) / nc;
                     cands.push((d, total[du] * coord * coord, dist));
                 }
@@ -882,7 +940,7 @@ impl Index {
                 why.push(Why::Matched { words: c.typed.clone(), matched: a.text.clone(), fields, via: a.via.clone() });
             }
         }
-        let open = self.open_state(d, q);
+        let open = self.open_state(d, &self.local_times(q.now));
         if q.open_now {
             if let OpenState::Open { until } = open {
                 why.push(Why::OpenNow { until: until.map(|t| t.strftime("%H:%M").to_string()) });
