@@ -20,6 +20,7 @@ pub mod backup;
 pub mod clock;
 pub mod crisis;
 pub mod demo;
+pub mod directory;
 pub mod language;
 pub mod encounters;
 mod migrate;

@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_appointments.sql"),
         postgres: include_str!("../migrations/postgres/0006_appointments.sql"),
     },
+    Migration {
+        version: 7,
+        name: "directory",
+        sqlite: include_str!("../migrations/sqlite/0007_directory.sql"),
+        postgres: include_str!("../migrations/postgres/0007_directory.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
