@@ -125,6 +125,11 @@ enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// The community resource directory (Open Referral HSDS 3.1): import and export.
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
     /// Write a consistent copy of the database (safe while the server runs).
     Backup {
         file: PathBuf,
@@ -134,6 +139,46 @@ enum Command {
     /// Verify a backup, then make it the database of --data-dir (which must have none).
     Restore {
         file: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Import HSDS data into the community directory: HSDS 3.x JSON (a file or a folder, as
+    /// the HSDS API serves it), an HSDS 3.x CSV data package, or an HSDS 1.x/2.x (or Ohana) CSV
+    /// package. One transaction: nothing is saved unless everything is (see --skip-invalid).
+    /// Re-importing updates objects by id and records what changed.
+    Import {
+        path: PathBuf,
+        /// Import the valid rows and report the rejected ones, instead of refusing the whole import.
+        #[arg(long)]
+        skip_invalid: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Show or change the directory's settings: public read access to /hsds/, the age after
+    /// which a listing is flagged as possibly out of date, and the time zone for "open now".
+    Settings {
+        /// `on`: anyone may read /hsds/ without signing in; `off`: signed-in users and API tokens only.
+        #[arg(long, value_parser = ["on", "off"])]
+        public: Option<String>,
+        /// Flag listings not checked for this many days (1 to 3650).
+        #[arg(long)]
+        stale_after_days: Option<i64>,
+        /// IANA time zone name, e.g. America/New_York.
+        #[arg(long)]
+        time_zone: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Export the community directory as HSDS 3.1: `json` (one JSON array per object type) or
+    /// `csv` (a tabular data package with datapackage.json), into the folder OUT.
+    Export {
+        #[arg(long, default_value = "json")]
+        format: String,
+        out: PathBuf,
         #[command(flatten)]
         db: Db,
     },
@@ -357,6 +402,110 @@ fn check_command() -> Option<i32> {
     Some(if broken { 2 } else if warned { 1 } else { 0 })
 }
 
+/// `1074` → `1,074`.
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where `serve --demo` looks for the Miami 211 directory (not shipped: it has no licence).
+fn demo_directory_source() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("LANTERN_DEMO_DIRECTORY") {
+        return Some(PathBuf::from(p)).filter(|p| p.exists());
+    }
+    let p = PathBuf::from("../shared/data/hsds/open211-miami-hsds-1.1");
+    p.exists().then_some(p)
+}
+
+/// Fills an empty community directory for the demo: the Miami 211 data when it is
+/// on this machine, otherwise 400 synthetic listings.
+async fn seed_demo_directory(store: &Store) -> Result<()> {
+    let empty = store.directory_services(lantern_store::directory::Viewer::Public, &Default::default(), lantern_store::directory::PageReq { page: 1, per_page: 1 }).await?.total_items == 0;
+    if !empty {
+        return Ok(());
+    }
+    let (dir, label) = match demo_directory_source().map(|p| (lantern_hsds::read_path(&p, lantern_hsds::ReadOptions { skip_invalid: true }), p)) {
+        Some((Ok(l), p)) => (l.directory, format!("{}", p.display())),
+        Some((Err(e), p)) => {
+            eprintln!("Could not read the demo directory at {}: {e}; using synthetic listings instead.", p.display());
+            (lantern_search::synth::hsds_directory(400, 1), "synthetic listings".to_string())
+        }
+        None => (lantern_search::synth::hsds_directory(400, 1), "synthetic listings".to_string()),
+    };
+    let s = store.directory_import(&dir, &label, "demo", 0, None, &Who::default(), &mut |_, _| {}).await?;
+    eprintln!("Demo directory: {} services from {label} ({} objects).", thousands(dir.services.len()), thousands(s.created));
+    Ok(())
+}
+
+async fn directory_import(path: &std::path::Path, skip_invalid: bool, db: &Db) -> Result<()> {
+    use std::io::IsTerminal;
+    let started = std::time::Instant::now();
+    let loaded = match lantern_hsds::read_path(path, lantern_hsds::ReadOptions { skip_invalid }) {
+        Ok(l) => l,
+        Err(lantern_hsds::HsdsError::Rejected(list)) => {
+            for r in &list {
+                eprintln!("{r}");
+            }
+            bail!("{} row(s) rejected; nothing was imported (fix them, or use --skip-invalid to import the rest)", thousands(list.len()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for n in &loaded.notices {
+        eprintln!("note: {n}");
+    }
+    for r in &loaded.rejected {
+        eprintln!("{r}");
+    }
+    let read_ms = started.elapsed().as_millis();
+    let store = open(db, true).await?;
+    let bar = if std::io::stderr().is_terminal() {
+        let b = ProgressBar::new(0);
+        b.set_style(ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}").map_err(|e| anyhow!("{e}"))?.progress_chars("=> "));
+        b.set_message("Importing");
+        Some(b)
+    } else {
+        None
+    };
+    let mut progress = |done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    };
+    let result = store
+        .directory_import(&loaded.directory, &path.display().to_string(), &loaded.format.to_string(), loaded.rejected.len(), None, &Who::default(), &mut progress)
+        .await;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    store.close().await;
+    let summary = result.context("nothing was imported")?;
+    let c = loaded.directory.counts();
+    println!("Imported {} ({}):", path.display(), loaded.format);
+    for (label, n) in c.labelled() {
+        println!("  {} {label}", thousands(n));
+    }
+    println!(
+        "{} created, {} updated, {} unchanged (import run {}).",
+        thousands(summary.created),
+        thousands(summary.updated),
+        thousands(summary.unchanged),
+        summary.run_id
+    );
+    if !loaded.rejected.is_empty() {
+        println!("{} row(s) rejected and skipped (listed above).", thousands(loaded.rejected.len()));
+    }
+    println!("Read in {read_ms} ms, saved in {} ms.", started.elapsed().as_millis() - read_ms);
+    Ok(())
+}
+
 #[tokio::main]
 async fn async_main() {
     if let Err(e) = run().await {
@@ -389,6 +538,7 @@ async fn run() -> Result<()> {
                         }
                     }
                 }
+                seed_demo_directory(&store).await?;
                 if generated {
                     println!("Demo accounts: {} — password: {password}", DEMO_ACCOUNTS.join(", "));
                 } else {
@@ -440,6 +590,37 @@ async fn run() -> Result<()> {
                     .await?;
             }
             store.close().await;
+            Ok(())
+        }
+        Command::Directory { command: DirectoryCommand::Import { path, skip_invalid, db } } => directory_import(&path, skip_invalid, &db).await,
+        Command::Directory { command: DirectoryCommand::Settings { public, stale_after_days, time_zone, db } } => {
+            let store = open(&db, true).await?;
+            let s = if public.is_none() && stale_after_days.is_none() && time_zone.is_none() {
+                store.directory_settings().await?
+            } else {
+                store.set_directory_settings(public.as_deref().map(|p| p == "on"), stale_after_days, time_zone.as_deref()).await?
+            };
+            store.close().await;
+            println!("public read access: {}", if s.public_read { "on" } else { "off" });
+            println!("stale after: {} days", s.stale_after_days);
+            println!("time zone: {}", s.time_zone);
+            Ok(())
+        }
+        Command::Directory { command: DirectoryCommand::Export { format, out, db } } => {
+            let write: fn(&lantern_hsds::Directory, &std::path::Path) -> Result<(), lantern_hsds::HsdsError> = match format.as_str() {
+                "json" => lantern_hsds::export::write_json,
+                "csv" => lantern_hsds::export::write_csv,
+                other => bail!("--format {other:?}: use json or csv"),
+            };
+            let store = open(&db, true).await?;
+            let dir = store.directory_export(lantern_store::directory::Viewer::Public).await?;
+            store.close().await;
+            write(&dir, &out)?;
+            let c = dir.counts();
+            println!(
+                "Exported {} organizations, {} services, {} locations, {} service_at_locations, {} taxonomies, {} taxonomy_terms as HSDS 3.1 {format} into {}.",
+                thousands(c.organizations), thousands(c.services), thousands(c.locations), thousands(c.service_at_locations), thousands(c.taxonomies), thousands(c.taxonomy_terms), out.display()
+            );
             Ok(())
         }
         Command::Migrate { db } => {

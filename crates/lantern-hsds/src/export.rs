@@ -1,4 +1,4 @@
-//! Writers: HSDS 3.1 JSON and (later) the 3.1 tabular data package.
+//! Writers: HSDS 3.1 JSON and the 3.1 tabular data package.
 //!
 //! JSON layout: one file per top-level object type, each a JSON array of objects in the
 //! normalized shape of [`Directory`]: `organizations.json`, `services.json`, `locations.json`,
@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::{io_err, HsdsError, Loaded, ReadOptions};
+use crate::{io_err, HsdsError};
 
 /// The JSON files written by [`write_json`], in order.
 pub const JSON_FILES: [&str; 6] = [
@@ -39,7 +39,7 @@ pub fn write_json(dir: &crate::Directory, out: &Path) -> Result<(), HsdsError> {
     Ok(())
 }
 
-/// Reads an HSDS 3.x CSV data package (not yet supported in this commit).
-pub(crate) fn read_csv3(path: &Path, _opts: ReadOptions) -> Result<Loaded, HsdsError> {
-    Err(HsdsError::Unrecognized { path: path.to_path_buf(), reason: "HSDS 3.x CSV packages are not read yet".into() })
+/// Writes `dir` as an HSDS 3.1 tabular data package (CSV files and `datapackage.json`) into `out`.
+pub fn write_csv(dir: &crate::Directory, out: &Path) -> Result<(), HsdsError> {
+    crate::csv3::write_dir(dir, out)
 }

@@ -16,7 +16,7 @@ use crate::values::*;
 use crate::{io_err, map_id, Directory, HsdsError, Loaded, ReadOptions, Rejections, SourceFormat};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Organization,
     Service,
     Location,
@@ -204,7 +204,7 @@ fn one_of(s: &str, allowed: &[&str]) -> Result<(), String> {
 
 /// Collects objects, taking nested top-level objects out, and checks ids and links.
 #[derive(Default)]
-struct Ingest {
+pub(crate) struct Ingest {
     dir: Directory,
     /// (kind, id) → (file, line) of top-level items, for duplicate detection and link errors.
     origin: HashMap<(u8, String), (String, u64)>,
@@ -295,6 +295,16 @@ fn line_of(text: &str, offset: usize) -> u64 {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
+/// Takes a full service apart into a [`Directory`] (its organization, service_at_locations,
+/// locations and taxonomy terms become top-level objects).
+pub fn flatten_service(service: Service) -> Directory {
+    let mut ing = Ingest::default();
+    ing.add_service(service);
+    let mut dir = ing.dir;
+    dedupe(&mut dir);
+    dir
+}
+
 /// Reads HSDS 3.x JSON files.
 pub fn read_files(files: &[PathBuf], opts: ReadOptions) -> Result<Loaded, HsdsError> {
     let mut rej = Rejections::default();
@@ -303,10 +313,8 @@ pub fn read_files(files: &[PathBuf], opts: ReadOptions) -> Result<Loaded, HsdsEr
     for path in files {
         read_file(path, &mut ing, &mut rej, &mut notices)?;
     }
-    check_links(&mut ing, &mut rej);
+    let dir = finish(ing, &mut rej);
     let rejected = rej.finish(opts)?;
-    let mut dir = ing.dir;
-    dedupe(&mut dir);
     Ok(Loaded { directory: dir, format: SourceFormat::Json3, rejected, notices })
 }
 
@@ -361,7 +369,7 @@ fn read_file(path: &Path, ing: &mut Ingest, rej: &mut Rejections, notices: &mut 
     for raw in items {
         let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
         let line = line_of(text, offset);
-        let mut v: Value = match serde_json::from_str(raw.get()) {
+        let v: Value = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(e) => {
                 rej.push(&file, line, "-", e.to_string());
@@ -376,46 +384,59 @@ fn read_file(path: &Path, ing: &mut Ingest, rej: &mut Rejections, notices: &mut 
             continue;
         };
         used += 1;
-        let mut problems = Vec::new();
-        let mut sources = Vec::new();
-        normalize(&mut v, kind.table(), "", &mut problems, &mut sources);
-        if !problems.is_empty() {
-            for (field, reason) in problems {
-                rej.push(&file, line, &field, reason);
-            }
-            continue;
-        }
-        let id = v.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
-        if id.is_empty() {
-            rej.push(&file, line, "id", "missing id");
-            continue;
-        }
-        let key = (kind_code(kind), id.clone());
-        if let Some((f, l)) = ing.origin.get(&key) {
-            rej.push(&file, line, "id", format!("duplicate id {id} (first in {f} line {l})"));
-            continue;
-        }
-        let res = match kind {
-            Kind::Organization => serde_json::from_value::<Organization>(v).map(|o| ing.add_org(o, false)),
-            Kind::Service => serde_json::from_value::<Service>(v).map(|s| ing.add_service(s)),
-            Kind::Location => serde_json::from_value::<Location>(v).map(|l| ing.add_location(l, false)),
-            Kind::Sal => serde_json::from_value::<ServiceAtLocation>(v).map(|s| ing.add_sal(s, false)),
-            Kind::Taxonomy => serde_json::from_value::<Taxonomy>(v).map(|t| ing.dir.taxonomies.push(t)),
-            Kind::Term => serde_json::from_value::<TaxonomyTerm>(v).map(|t| ing.add_term(t, false)),
-        };
-        if let Err(e) = res {
-            rej.push(&file, line, "-", e.to_string());
-            continue;
-        }
-        ing.origin.insert(key, (file.clone(), line));
-        for (id, src) in sources {
-            ing.dir.source_ids.insert(id, src);
-        }
+        ingest_value(ing, kind, v, &file, line, rej);
     }
     if used == 0 {
         notices.push(format!("{file}: no HSDS objects recognised; file ignored"));
     }
     Ok(())
+}
+
+/// Checks, maps ids of, and takes in one top-level object read from `file` at `line`.
+pub(crate) fn ingest_value(ing: &mut Ingest, kind: Kind, mut v: Value, file: &str, line: u64, rej: &mut Rejections) {
+    let mut problems = Vec::new();
+    let mut sources = Vec::new();
+    normalize(&mut v, kind.table(), "", &mut problems, &mut sources);
+    if !problems.is_empty() {
+        for (field, reason) in problems {
+            rej.push(file, line, &field, reason);
+        }
+        return;
+    }
+    let id = v.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+    if id.is_empty() {
+        rej.push(file, line, "id", "missing id");
+        return;
+    }
+    let key = (kind_code(kind), id.clone());
+    if let Some((f, l)) = ing.origin.get(&key) {
+        rej.push(file, line, "id", format!("duplicate id {id} (first in {f} line {l})"));
+        return;
+    }
+    let res = match kind {
+        Kind::Organization => serde_json::from_value::<Organization>(v).map(|o| ing.add_org(o, false)),
+        Kind::Service => serde_json::from_value::<Service>(v).map(|s| ing.add_service(s)),
+        Kind::Location => serde_json::from_value::<Location>(v).map(|l| ing.add_location(l, false)),
+        Kind::Sal => serde_json::from_value::<ServiceAtLocation>(v).map(|s| ing.add_sal(s, false)),
+        Kind::Taxonomy => serde_json::from_value::<Taxonomy>(v).map(|t| ing.dir.taxonomies.push(t)),
+        Kind::Term => serde_json::from_value::<TaxonomyTerm>(v).map(|t| ing.add_term(t, false)),
+    };
+    if let Err(e) = res {
+        rej.push(file, line, "-", e.to_string());
+        return;
+    }
+    ing.origin.insert(key, (file.to_owned(), line));
+    for (id, src) in sources {
+        ing.dir.source_ids.insert(id, src);
+    }
+}
+
+/// Finishes an ingest: link checks, de-duplication of embedded copies.
+pub(crate) fn finish(mut ing: Ingest, rej: &mut Rejections) -> Directory {
+    check_links(&mut ing, rej);
+    let mut dir = ing.dir;
+    dedupe(&mut dir);
+    dir
 }
 
 /// Rejects objects whose links name nothing in the input (and what hangs from them).

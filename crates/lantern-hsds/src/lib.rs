@@ -9,7 +9,7 @@
 //! * [`read_path`]: reads HSDS 3.x JSON (API pages, arrays, single objects, a folder of them),
 //!   HSDS 3.x CSV data packages and HSDS 1.x/2.x (and Ohana) CSV data packages, mapped into 3.1.
 //!   Every rejected row is named with its file, line, field and reason ([`Rejection`]).
-//! * [`export`]: writes HSDS 3.1 JSON (one file per object type) or a 3.1 CSV data package.
+//! * [`export`]: writes HSDS 3.1 JSON (one file per object type) or a 3.1 CSV data package ([`csv3`]).
 //!
 //! Ids that are not UUIDs become `uuid5(NAMESPACE_URL, "<table>/<source id>")`, e.g.
 //! `services/160` ([`map_id`]); the source key is kept in [`Directory::source_ids`].
@@ -17,6 +17,7 @@
 //! The crate does no I/O other than reading and writing the paths it is given.
 
 pub mod csv1;
+pub mod csv3;
 pub mod export;
 pub mod json;
 pub mod model;
@@ -278,7 +279,7 @@ pub fn read_path(path: &Path, opts: ReadOptions) -> Result<Loaded, HsdsError> {
         let has = |n: &str| names.iter().any(|x| x == n);
         if !csvs.is_empty() {
             if has("service_at_location") || has("schedules") || has("cost_options") || has("taxonomy_terms") {
-                export::read_csv3(path, opts)?
+                csv3::read_dir(path, opts)?
             } else if has("organizations") || has("services") || has("locations") {
                 csv1::read_dir(path, opts)?
             } else {

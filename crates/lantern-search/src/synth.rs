@@ -149,3 +149,152 @@ pub fn generate(n: usize, seed: u64) -> Vec<ServiceDoc> {
     }
     out
 }
+
+/// The same synthetic services as an HSDS 3.1 directory (community listings
+/// only: HSDS has no notion of a private listing), for `serve --demo` without
+/// real data and for the HTTP benchmarks. Phone numbers use the 555-01xx
+/// range reserved for fiction.
+#[cfg(feature = "hsds")]
+pub fn hsds_directory(n: usize, seed: u64) -> lantern_hsds::Directory {
+    use lantern_hsds::{
+        Accessibility, Address, Attribute, Directory, Language, Location, Organization, Phone, Schedule, Service, ServiceAtLocation,
+        Taxonomy, TaxonomyTerm as Term,
+    };
+    let id = |table: &str, key: &str| lantern_hsds::map_id(table, &format!("synth-{seed}-{key}"));
+    let taxonomy_id = id("taxonomies", "categories");
+    let mut dir = Directory::default();
+    dir.taxonomies.push(Taxonomy {
+        id: taxonomy_id.clone(),
+        name: "Lantern demo categories".into(),
+        description: "Service categories of the synthetic demo directory.".into(),
+        ..Default::default()
+    });
+    let mut orgs: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut terms: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let day = |w: Weekday| match w {
+        Weekday::Monday => "MO",
+        Weekday::Tuesday => "TU",
+        Weekday::Wednesday => "WE",
+        Weekday::Thursday => "TH",
+        Weekday::Friday => "FR",
+        Weekday::Saturday => "SA",
+        Weekday::Sunday => "SU",
+    };
+    for (i, d) in generate(n, seed).into_iter().enumerate() {
+        let org_id = orgs
+            .entry(d.organization_name.clone())
+            .or_insert_with(|| {
+                let oid = id("organizations", &d.organization_name);
+                dir.organizations.push(Organization {
+                    id: oid.clone(),
+                    name: d.organization_name.clone(),
+                    description: format!("{} serves the neighborhood with practical help.", d.organization_name),
+                    ..Default::default()
+                });
+                oid
+            })
+            .clone();
+        let sid = id("services", &i.to_string());
+        let mut attributes = Vec::new();
+        for t in &d.taxonomy {
+            let tid = terms
+                .entry(t.code.clone())
+                .or_insert_with(|| {
+                    let tid = id("taxonomy_terms", &t.code);
+                    dir.taxonomy_terms.push(Term {
+                        id: tid.clone(),
+                        code: Some(t.code.clone()),
+                        name: t.name.clone(),
+                        description: t.name.clone(),
+                        taxonomy_id: Some(taxonomy_id.clone()),
+                        ..Default::default()
+                    });
+                    tid
+                })
+                .clone();
+            attributes.push(Attribute {
+                id: id("attributes", &format!("{i}-{}", t.code)),
+                link_id: Some(sid.clone()),
+                link_type: Some("service".into()),
+                link_entity: Some("service".into()),
+                taxonomy_term_id: Some(tid),
+                ..Default::default()
+            });
+        }
+        let schedules = d
+            .schedule
+            .iter()
+            .enumerate()
+            .map(|(k, iv)| Schedule {
+                id: id("schedules", &format!("{i}-{k}")),
+                service_id: Some(sid.clone()),
+                freq: Some("WEEKLY".into()),
+                byday: Some(day(iv.weekday).into()),
+                opens_at: Some(iv.opens.strftime("%H:%M").to_string()),
+                closes_at: Some(iv.closes.strftime("%H:%M").to_string()),
+                ..Default::default()
+            })
+            .collect();
+        let fees = match d.cost {
+            Cost::Free => Some("Free".to_string()),
+            Cost::SlidingScale => Some("Sliding scale fees based on income".to_string()),
+            Cost::Fee => Some("A fee is charged; ask about payment plans".to_string()),
+            Cost::Unknown => None,
+        };
+        dir.services.push(Service {
+            id: sid.clone(),
+            organization_id: Some(org_id.clone()),
+            name: d.name.clone(),
+            description: Some(d.description.clone()),
+            status: "active".into(),
+            fees_description: fees,
+            assured_date: d.last_verified.map(|x| x.to_string()),
+            phones: vec![Phone { id: id("phones", &i.to_string()), service_id: Some(sid.clone()), number: format!("305-555-01{:02}", i % 100), ..Default::default() }],
+            schedules,
+            languages: d
+                .languages
+                .iter()
+                .enumerate()
+                .map(|(k, l)| Language { id: id("languages", &format!("{i}-{k}")), service_id: Some(sid.clone()), name: Some(l.clone()), ..Default::default() })
+                .collect(),
+            attributes,
+            ..Default::default()
+        });
+        for (k, l) in d.locations.iter().enumerate() {
+            let lid = id("locations", &format!("{i}-{k}"));
+            dir.locations.push(Location {
+                id: lid.clone(),
+                location_type: "physical".into(),
+                organization_id: Some(org_id.clone()),
+                name: Some(d.name.clone()),
+                latitude: l.latitude,
+                longitude: l.longitude,
+                addresses: vec![Address {
+                    id: id("addresses", &format!("{i}-{k}")),
+                    location_id: Some(lid.clone()),
+                    address_1: format!("{} NW {} Street", 100 + (i * 7) % 900, 1 + i % 80),
+                    city: "Miami".into(),
+                    state_province: "FL".into(),
+                    postal_code: l.postal_code.clone().unwrap_or_default(),
+                    country: "US".into(),
+                    address_type: "physical".into(),
+                    ..Default::default()
+                }],
+                accessibility: d
+                    .accessibility
+                    .iter()
+                    .enumerate()
+                    .map(|(a, t)| Accessibility { id: id("accessibility", &format!("{i}-{k}-{a}")), location_id: Some(lid.clone()), description: Some(t.clone()), ..Default::default() })
+                    .collect(),
+                ..Default::default()
+            });
+            dir.service_at_locations.push(ServiceAtLocation {
+                id: id("service_at_locations", &format!("{i}-{k}")),
+                service_id: Some(sid.clone()),
+                location_id: Some(lid),
+                ..Default::default()
+            });
+        }
+    }
+    dir
+}

@@ -20,11 +20,13 @@ pub mod backup;
 pub mod clock;
 pub mod crisis;
 pub mod demo;
+pub mod directory;
 pub mod language;
 pub mod encounters;
 mod migrate;
 pub mod people;
 pub mod safety_plans;
+pub mod directory_settings;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -52,6 +52,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_appointments.sql"),
     },
     Migration {
+        version: 7,
+        name: "directory",
+        sqlite: include_str!("../migrations/sqlite/0007_directory.sql"),
+        postgres: include_str!("../migrations/postgres/0007_directory.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "directory_settings",
+        sqlite: include_str!("../migrations/sqlite/0010_directory_settings.sql"),
+        postgres: include_str!("../migrations/postgres/0010_directory_settings.sql"),
+    },
+    Migration {
         version: 11,
         name: "safety_plans",
         sqlite: include_str!("../migrations/sqlite/0011_safety_plans.sql"),

@@ -15,7 +15,9 @@ mod appointments;
 pub mod auth;
 pub mod billing;
 pub mod crisis;
+pub mod directory;
 pub mod error;
+pub mod hsds;
 pub mod i18n;
 pub mod language;
 pub mod mail;
@@ -93,6 +95,8 @@ pub struct AppState {
     pub checker: Arc<lantern_language::Checker>,
     /// Each organization's tuned checker (see `language`).
     pub org_checkers: Arc<language::OrgCheckers>,
+    /// The resource directory's search index (see `directory`).
+    pub directory: Arc<directory::SearchState>,
 }
 
 impl AppState {
@@ -105,6 +109,7 @@ impl AppState {
             config: Arc::new(config),
             checker: Arc::new(lantern_language::Checker::builtin()),
             org_checkers: Arc::default(),
+            directory: Arc::default(),
         })
     }
 }

@@ -156,6 +156,14 @@ pub async fn gate(State((app, spec)): State<(AppState, RouteSpec)>, req: Request
             req.extensions_mut().insert(ctx);
         }
         (Allow::Public, Identity::None { .. }) => {}
+        (Allow::Directory, Identity::Found(ctx)) => {
+            req.extensions_mut().insert(ctx);
+        }
+        (Allow::Directory, Identity::None { .. }) => match app.store.directory_settings().await {
+            Ok(s) if s.public_read => {}
+            Ok(_) => return ApiError(AppError::Unauthorized).into_response(),
+            Err(e) => return deny(&spec, e.into()),
+        },
         (_, Identity::None { expired }) => {
             if spec.api {
                 return ApiError(AppError::Unauthorized).into_response();
@@ -175,7 +183,7 @@ pub async fn gate(State((app, spec)): State<(AppState, RouteSpec)>, req: Request
             let roles: &[lantern_domain::Role] = match allow {
                 Allow::Signed => &[],
                 Allow::Roles(r) => r,
-                Allow::Public => &[],
+                Allow::Public | Allow::Directory => &[],
             };
             if !route_allows(roles, ctx.user.roles) {
                 let e = ctx.entry("route.denied", None, "route", spec.path, "denied", app.store.now_ms());
@@ -192,7 +200,7 @@ pub async fn gate(State((app, spec)): State<(AppState, RouteSpec)>, req: Request
         if req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
             return deny(&spec, AppError::BadRequest("cross-site requests are refused".into()));
         }
-        let login_form = matches!(spec.allow, Allow::Public);
+        let login_form = matches!(spec.allow, Allow::Public | Allow::Directory);
         if let Some(ctx) = session_ctx.as_ref().filter(|_| !login_form) {
             let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
             let ok = if let Some(t) = header_token {

@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, crisis, language, middleware, notes, pages, safety_plan, AppState};
+use crate::{api, appointments, billing, crisis, directory, hsds, language, middleware, notes, pages, safety_plan, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub enum Allow {
     Signed,
     /// Signed-in users holding at least one of these roles.
     Roles(&'static [Role]),
+    /// The HSDS API: any signed-in user, or anyone when the deployment's
+    /// directory is public (`lantern directory settings --public on`).
+    Directory,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,11 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/people/{id}/safety-plan/edit", Roles(PLAN_WRITERS)), get(safety_plan::edit)),
         (page("POST", "/people/{id}/safety-plan", Roles(PLAN_WRITERS)), post(safety_plan::save)),
         (page("GET", "/crisis", Roles(STAFF)), get(crisis::list)),
+        (page("GET", "/directory", Roles(STAFF)), get(directory::page)),
+        (page("GET", "/directory/services/{id}", Roles(STAFF)), get(directory::service)),
+        (page("GET", "/directory/services/{id}/refer", Roles(CASEWORK)), get(directory::refer)),
+        (page("POST", "/directory/services/{id}/verify", Roles(STAFF)), post(directory::verify)),
+        (page("GET", "/admin/directory/stale", Roles(LEADS)), get(directory::stale)),
         (page("GET", "/crisis/{id}", Roles(STAFF)), get(crisis::show)),
         (page("POST", "/crisis/{id}/close", Roles(STAFF)), post(crisis::close)),
         (page("GET", "/people/{id}/notes/new", Roles(CASEWORK)), get(notes::new_note_form)),
@@ -116,6 +124,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("POST", "/admin/note-settings", Roles(ADMIN)), post(pages::admin_note_settings)),
         (api("GET", "/api/v1/openapi.json", Public), get(api::openapi_json)),
         (api("GET", "/api/v1/me", Signed), get(api::me)),
+        (api("GET", "/api/v1/resources/search", Roles(STAFF)), get(directory::api_search)),
+        (api("GET", "/hsds/", Directory), get(hsds::root)),
+        (api("GET", "/hsds/services", Directory), get(hsds::services)),
+        (api("GET", "/hsds/services/{id}", Directory), get(hsds::service)),
+        (api("GET", "/hsds/organizations", Directory), get(hsds::organizations)),
+        (api("GET", "/hsds/organizations/{id}", Directory), get(hsds::organization)),
+        (api("GET", "/hsds/service_at_locations", Directory), get(hsds::service_at_locations)),
+        (api("GET", "/hsds/service_at_locations/{id}", Directory), get(hsds::service_at_location)),
+        (api("GET", "/hsds/taxonomies", Directory), get(hsds::taxonomies)),
+        (api("GET", "/hsds/taxonomies/{id}", Directory), get(hsds::taxonomy)),
+        (api("GET", "/hsds/taxonomy_terms", Directory), get(hsds::taxonomy_terms)),
+        (api("GET", "/hsds/taxonomy_terms/{id}", Directory), get(hsds::taxonomy_term)),
         (api("POST", "/api/v1/language/check", Roles(STAFF)), post(api::language_check)),
         (api("POST", "/api/v1/language/dismissals", Roles(STAFF)), post(api::language_dismiss)),
         (api("GET", "/api/v1/language/settings", Roles(ADMIN)), get(language::get_settings)),
