@@ -158,29 +158,19 @@ fn search_error(e: lantern_search::SearchError) -> AppError {
     AppError::BadRequest(e.to_string())
 }
 
-/// `/hsds/services?search=`: the engine's ranking, as HSDS services.
+/// `/hsds/services?search=`: the engine's ranking, as HSDS services. HSDS
+/// defines `search` as plain full-text search, so words are not turned into
+/// filters here ("free" stays a word); the directory page and
+/// `/api/v1/resources/search` understand "open now", languages, "free" and "near".
 pub async fn hsds_search(app: &AppState, v: Viewer, text: &str, page: PageReq) -> Result<(Vec<Service>, usize), AppError> {
     let b = current(app).await?;
-    let parsed = lantern_search::parse(text, now_ts(app));
-    let mut q = parsed.query;
-    if parsed.needs_location && q.near.is_none() {
-        q.sort = Sort::Relevance;
-    }
+    let mut q = Query::new(text.trim(), now_ts(app));
     q.viewer_org = org_of(v);
     q.stale_after_days = b.stale_after_days;
     let per = page.per_page.clamp(1, 1000) as usize;
     q.offset = (page.page.max(1) as usize - 1).saturating_mul(per);
     q.limit = per;
-    let r = match b.index.search(&q) {
-        Ok(r) => r,
-        // A place the directory does not know: search without it rather than fail a plain API search.
-        Err(lantern_search::SearchError::UnknownZip(_)) => {
-            q.near = None;
-            q.sort = Sort::Relevance;
-            b.index.search(&q).map_err(search_error)?
-        }
-        Err(e) => return Err(search_error(e)),
-    };
+    let r = b.index.search(&q).map_err(search_error)?;
     Ok((r.hits.iter().map(|h| b.services[h.doc].clone()).collect(), r.total))
 }
 
