@@ -24,6 +24,7 @@ pub mod language;
 pub mod encounters;
 mod migrate;
 pub mod people;
+pub mod referrals;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -51,6 +51,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_appointments.sql"),
         postgres: include_str!("../migrations/postgres/0006_appointments.sql"),
     },
+    // Version 7 is the directory (another branch); versions apply in order whichever lands first.
+    Migration {
+        version: 8,
+        name: "referrals",
+        sqlite: include_str!("../migrations/sqlite/0008_referrals.sql"),
+        postgres: include_str!("../migrations/postgres/0008_referrals.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
