@@ -22,6 +22,7 @@ pub mod mail;
 mod middleware;
 mod notes;
 mod pages;
+pub mod referrals;
 pub mod routes;
 mod views;
 
