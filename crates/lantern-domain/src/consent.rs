@@ -165,7 +165,7 @@ impl NotCovered {
             NotCovered::Part2NoticeMissing => "part2_notice_missing",
         }
     }
-    /// How close a consent came (higher = more specific reason), to report the most useful one.
+    /// How close a consent came (higher = more specific reason).
     fn rank(&self) -> u8 {
         match self {
             NotCovered::NoConsent(_) | NotCovered::OtherPerson => 0,
@@ -228,22 +228,32 @@ pub fn covers(consent: Option<&Consent>, d: &Disclosure, at: At) -> Result<(), N
     Ok(())
 }
 
-/// The consent that covers the disclosure, or the most specific reason none does.
+/// The consent that covers the disclosure, or why none does. `consents` are
+/// newest first: the reason given is that of the newest consent naming this
+/// recipient (so a withdrawn consent followed by one that has expired says
+/// "expired"); when none names the recipient, "wrong recipient" or "no consent".
 pub fn find_covering<'a>(consents: &'a [Consent], d: &Disclosure, at: At) -> Result<&'a Consent, NotCovered> {
-    let mut best: Option<NotCovered> = None;
+    let mut first_for_recipient: Option<NotCovered> = None;
+    let mut other: Option<NotCovered> = None;
     for c in consents {
         match covers(Some(c), d, at) {
             Ok(()) => return Ok(c),
+            Err(e @ (NotCovered::WrongRecipient(_) | NotCovered::OtherPerson)) => {
+                if other.as_ref().is_none_or(|o| e.rank() > o.rank()) {
+                    other = Some(e);
+                }
+            }
             Err(e) => {
-                if best.as_ref().is_none_or(|b| e.rank() > b.rank()) {
-                    best = Some(e);
+                if first_for_recipient.is_none() {
+                    first_for_recipient = Some(e);
                 }
             }
         }
     }
-    Err(match best {
-        Some(NotCovered::OtherPerson) | None => NotCovered::NoConsent(d.recipient_name.clone()),
-        Some(e) => e,
+    Err(match (first_for_recipient, other) {
+        (Some(e), _) => e,
+        (None, Some(e @ NotCovered::WrongRecipient(_))) => e,
+        _ => NotCovered::NoConsent(d.recipient_name.clone()),
     })
 }
 
@@ -417,7 +427,10 @@ mod tests {
         assert_eq!(covers(Some(&named), &disclosure(vec![InfoKind::Contact]), at("2026-11-23", 10)), Ok(()));
         let revoked = Consent { revoked_ms: Some(1), ..consent() };
         let elsewhere = Consent { recipient_org_id: "org-x".into(), ..consent() };
-        assert_eq!(find_covering(&[elsewhere.clone(), revoked], &disclosure(vec![InfoKind::Contact]), at("2026-11-23", 10)), Err(NotCovered::Revoked));
+        assert_eq!(find_covering(&[elsewhere.clone(), revoked.clone()], &disclosure(vec![InfoKind::Contact]), at("2026-11-23", 10)), Err(NotCovered::Revoked));
+        // The newest consent for the recipient speaks: expired after an older withdrawal.
+        let expired = Consent { expires_on: d("2026-11-20"), ..consent() };
+        assert_eq!(find_covering(&[expired, revoked], &disclosure(vec![InfoKind::Contact]), at("2026-11-23", 10)), Err(NotCovered::Expired(d("2026-11-20"))));
         assert!(matches!(find_covering(&[], &disclosure(vec![]), at("2026-11-23", 10)), Err(NotCovered::NoConsent(_))));
         assert!(matches!(find_covering(&[elsewhere], &disclosure(vec![]), at("2026-11-23", 10)), Err(NotCovered::WrongRecipient(_))));
     }

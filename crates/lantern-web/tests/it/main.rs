@@ -13,4 +13,5 @@ mod language;
 mod matrix;
 mod notes;
 mod people;
+mod referrals;
 mod review;
