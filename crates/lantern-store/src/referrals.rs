@@ -11,7 +11,7 @@
 //! person's organization's chain, whoever makes it.
 //!
 //! **The directory seam.** The directory tables come from another part of the
-//! project. `Store::directory_service` is the one place that reads a service's
+//! project. `Store::referral_service_snapshot` is the one place that reads a service's
 //! snapshot from the directory; every other function takes the snapshot it
 //! returns. Until the directory is present it answers "not listed", and
 //! referrals are made to programs typed in by the specialist or to linked
@@ -242,7 +242,7 @@ impl Store {
     /// `viewer_org` (shared listings, and its own private ones). The directory
     /// tables are not part of this schema yet, so every service is "not
     /// listed" (`None`) and referrals carry the program typed by the specialist.
-    pub async fn directory_service(&self, viewer_org: i64, service_id: &str) -> Result<Option<ServiceSnapshot>> {
+    pub async fn referral_service_snapshot(&self, viewer_org: i64, service_id: &str) -> Result<Option<ServiceSnapshot>> {
         let _ = (viewer_org, service_id);
         Ok(None)
     }
@@ -597,6 +597,7 @@ impl Store {
         )
         .bind(id)
         .bind(r.status.code())
+        .bind(m.to.code())
         .bind(m.outcome.map(|o| o.code()).unwrap_or(""))
         .bind(if m.to.is_closed() { m.reason.clone() } else { r.outcome_reason.clone() })
         .bind(follow_up)

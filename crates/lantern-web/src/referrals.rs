@@ -490,7 +490,7 @@ pub async fn new_referral(State(app): State<AppState>, ctx: Ctx, Path(raw): Path
 async fn snapshot(app: &AppState, ctx: &Ctx, service_id: &str, program: &str, service_name: &str, organization_name: &str, phone: &str) -> Result<(ServiceSnapshot, bool), ValidationErrors> {
     let service_id = service_id.trim();
     if !service_id.is_empty() {
-        return match app.store.directory_service(ctx.org(), service_id).await {
+        return match app.store.referral_service_snapshot(ctx.org(), service_id).await {
             Ok(Some(s)) => Ok((s, true)),
             _ => Err(ValidationErrors(vec![FieldError::new("service_id", "error-referral-service", "this service is not in the directory")])),
         };
