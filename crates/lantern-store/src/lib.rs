@@ -27,6 +27,7 @@ mod migrate;
 pub mod people;
 pub mod safety_plans;
 pub mod directory_settings;
+pub mod referrals;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_directory.sql"),
     },
     Migration {
+        version: 8,
+        name: "referrals",
+        sqlite: include_str!("../migrations/sqlite/0008_referrals.sql"),
+        postgres: include_str!("../migrations/postgres/0008_referrals.sql"),
+    },
+    Migration {
         version: 10,
         name: "directory_settings",
         sqlite: include_str!("../migrations/sqlite/0010_directory_settings.sql"),

@@ -24,6 +24,7 @@ pub mod mail;
 mod middleware;
 mod notes;
 mod pages;
+pub mod referrals;
 pub mod routes;
 pub mod safety_plan;
 mod views;

@@ -304,7 +304,9 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
     };
     let appointments = app.store.upcoming_appointments(ctx.org(), ctx.user.id).await?.iter().map(|a| crate::appointments::AppointmentView::from_row(a, t, app.store.now_ms())).collect();
     let group_notice = if q(&pairs, "appointment") == "cancelled" { t.get("appointment-cancelled-notice") } else { group_notice };
+    let follow_ups = crate::referrals::follow_ups_due(&app, &ctx).await?;
     html(CaseloadPage {
+        follow_ups,
         appointments,
         crisis_banner,
         returned: crate::notes::note_rows(t, &mine),
@@ -421,7 +423,16 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
         vec![]
     };
     let next_meeting = if show_notes { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())) } else { None };
+    let show_referrals = ctx.user.roles.is_staff();
+    let referrals = if show_referrals {
+        let zone = jiff::tz::TimeZone::get(&app.store.org_cached(ctx.org()).await?.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        app.store.referrals_for_person(ctx.org(), id).await?.iter().take(10).map(|r| crate::referrals::ReferralView::from_row(r, t, today, &zone)).collect()
+    } else {
+        vec![]
+    };
     let page_html = PersonPage {
+        referrals,
+        show_referrals,
         next_meeting,
         suggestions,
         notes,
@@ -994,7 +1005,7 @@ pub async fn invite_submit(State(app): State<AppState>, Path(token): Path<String
 
 // ----- peer portal -----------------------------------------------------------
 
-pub async fn portal(State(app): State<AppState>, ctx: Ctx) -> PageResult {
+pub async fn portal(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuery) -> PageResult {
     if !decide(&ctx.actor, OrgAction::ViewOwnPortal).is_allowed() {
         return Err(AppError::Forbidden);
     }
@@ -1013,6 +1024,8 @@ pub async fn portal(State(app): State<AppState>, ctx: Ctx) -> PageResult {
         specialist: p.primary_specialist_name.clone().unwrap_or_else(|| "—".into()),
         access: access.iter().map(|r| AccessView::from_row(r, t, &org.time_zone)).collect(),
         next_meeting: app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())),
+        sharing: crate::referrals::person_referrals(&app, ctx.org(), id).await?,
+        notice: if q(&query_pairs(&rq), "saved") == "revoked" { t.get("consent-revoked-notice") } else { String::new() },
         p,
     })
 }

@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, crisis, directory, hsds, language, middleware, notes, pages, safety_plan, AppState};
+use crate::{api, appointments, billing, crisis, directory, hsds, language, middleware, notes, pages, referrals, safety_plan, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +110,19 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Serves `/appointments/{id}.ics` (the router cannot match a suffix after a parameter; the handler requires it).
         (page("GET", "/appointments/{id}", Signed), get(appointments::ics)),
         (page("GET", "/calendar.ics", Roles(CASEWORK)), get(appointments::feed)),
+        (page("GET", "/people/{id}/referrals", Roles(STAFF)), get(referrals::person_page)),
+        (page("GET", "/people/{id}/referrals/new", Roles(CASEWORK)), get(referrals::new_referral)),
+        (page("POST", "/people/{id}/referrals", Roles(CASEWORK)), post(referrals::create_referral)),
+        (page("POST", "/people/{id}/consents", Roles(STAFF)), post(referrals::create_consent)),
+        (page("POST", "/consents/{id}/revoke", Signed), post(referrals::revoke_consent)),
+        (page("GET", "/referrals/inbox", Roles(STAFF)), get(referrals::inbox)),
+        (page("GET", "/referrals/open", Roles(LEADS)), get(referrals::open_loops)),
+        (page("GET", "/referrals/{id}", Roles(STAFF)), get(referrals::show)),
+        (page("POST", "/referrals/{id}/status", Roles(STAFF)), post(referrals::change_status)),
+        (page("GET", "/referrals/{id}/fhir", Roles(STAFF)), get(referrals::fhir)),
+        (page("GET", "/reports/referrals", Roles(LEADS)), get(referrals::report)),
+        (page("GET", "/admin/referral-links", Roles(ADMIN)), get(referrals::admin_links)),
+        (page("POST", "/admin/referral-links", Roles(ADMIN)), post(referrals::admin_links_save)),
         (page("GET", "/me", Roles(PEER)), get(pages::portal)),
         (page("GET", "/admin/users", Roles(ADMIN)), get(pages::admin_users)),
         (page("POST", "/admin/users", Roles(ADMIN)), post(pages::admin_invite)),
@@ -157,6 +170,13 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("POST", "/api/v1/notes/{id}/cosign", Roles(SUPERVISOR)), post(api::cosign_note)),
         (api("POST", "/api/v1/notes/{id}/return", Roles(SUPERVISOR)), post(api::return_note)),
         (api("POST", "/api/v1/notes/{id}/addenda", Roles(CASEWORK)), post(api::add_addendum)),
+        (api("GET", "/api/v1/people/{id}/referrals", Roles(STAFF)), get(referrals::api_list)),
+        (api("POST", "/api/v1/people/{id}/referrals", Roles(CASEWORK)), post(referrals::api_create)),
+        (api("GET", "/api/v1/referrals/{id}", Roles(STAFF)), get(referrals::api_get)),
+        (api("POST", "/api/v1/referrals/{id}/status", Roles(STAFF)), post(referrals::api_status)),
+        (api("GET", "/api/v1/people/{id}/consents", Signed), get(referrals::api_consents)),
+        (api("POST", "/api/v1/people/{id}/consents", Roles(STAFF)), post(referrals::api_create_consent)),
+        (api("POST", "/api/v1/consents/{id}/revoke", Signed), post(referrals::api_revoke)),
     ]
 }
 

@@ -148,6 +148,8 @@ pub struct CaseloadPage {
     pub drafts: Vec<crate::notes::NoteRow>,
     /// The caller's meetings: not yet marked, from two weeks back to two weeks ahead.
     pub appointments: Vec<crate::appointments::AppointmentView>,
+    /// Referral follow-ups due within a week (their people's referrals).
+    pub follow_ups: Vec<crate::referrals::ReferralView>,
     pub can_write: bool,
     pub group_notice: String,
     pub heading: String,
@@ -170,6 +172,9 @@ pub struct PersonPage {
     pub c: Chrome,
     /// The next planned meeting (staff who see notes).
     pub next_meeting: Option<crate::appointments::AppointmentView>,
+    /// The person's referrals (staff who may see the person).
+    pub referrals: Vec<crate::referrals::ReferralView>,
+    pub show_referrals: bool,
     pub notes: Vec<crate::notes::NoteRow>,
     pub show_notes: bool,
     pub can_write_note: bool,
@@ -364,6 +369,9 @@ pub struct PortalPage {
     pub access: Vec<AccessView>,
     /// Their next meeting (only their own).
     pub next_meeting: Option<crate::appointments::AppointmentView>,
+    /// Their referrals, consents and who received their information.
+    pub sharing: crate::referrals::PersonReferrals,
+    pub notice: String,
 }
 
 pub struct AuditView {
