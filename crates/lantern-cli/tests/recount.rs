@@ -190,7 +190,7 @@ async fn check(db_args: &[&str], config: DbConfig) {
         async move { sqlx::query_scalar::<_, i64>(sql).bind(org).fetch_one(&pool).await.unwrap() }
     };
     assert_eq!(scalar("SELECT COUNT(*) FROM encounters WHERE org_id = $1").await, ENCOUNTERS as i64);
-    assert!(scalar("SELECT COALESCE(SUM(over_cap_units), 0) FROM encounters WHERE org_id = $1").await > 0, "some days go over a cap");
+    assert!(scalar("SELECT CAST(COALESCE(SUM(over_cap_units), 0) AS BIGINT) FROM encounters WHERE org_id = $1").await > 0, "some days go over a cap");
     assert!(scalar("SELECT COUNT(*) FROM encounters WHERE org_id = $1 AND kind = 'group'").await > 500, "group notes");
     assert!(scalar("SELECT COUNT(*) FROM encounters WHERE org_id = $1 AND status = 'cosigned'").await > 0);
     assert!(scalar("SELECT COUNT(*) FROM encounters WHERE org_id = $1 AND status = 'awaiting_cosign'").await > 0);
@@ -254,6 +254,21 @@ async fn check(db_args: &[&str], config: DbConfig) {
     let signed = store.sign_note(org, id, s1, None, &who).await.unwrap();
     assert_eq!(signed.units, 18, "4.5 hours is 18 units");
     assert!(signed.over_cap_units > 0, "4.5 hours on a day with other notes goes over the 16-unit cap: {signed:?}");
+    // And under the plan that caps providers (8 units a day), for someone else on the same caseload:
+    // the store follows the links through the provider.
+    let other: i64 = sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1 AND primary_specialist_id = $2 AND id <> $3 ORDER BY id LIMIT 1")
+        .bind(org)
+        .bind(s1)
+        .bind(busy)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let plan = codes.iter().find(|c| c.payer == "Riverbend Health Plan").expect("the generator adds a second payer");
+    assert_eq!(plan.caps.per_provider_day, Some(8));
+    let capped = lantern_domain::encounter::NoteContent { service_code: Some(plan.id), ..content.clone() };
+    let id = store.create_note(org, other, s1, &capped, &who).await.unwrap();
+    let signed = store.sign_note(org, id, s1, None, &who).await.unwrap();
+    assert!(signed.billed_units <= 8 && signed.over_cap_units >= 10, "{signed:?}");
     let (_, per_note) = recount(&pool, org, "2025-01-01", AS_OF).await;
     let wrong: Vec<_> = per_note.iter().filter(|(_, stored, expected)| stored != expected).take(5).collect();
     assert!(wrong.is_empty(), "after signing through the store (id, stored, recount): {wrong:?}");

@@ -67,9 +67,16 @@ pub struct EncounterSummary {
 const BUSY_NOTES: usize = 500;
 /// How far back notes go.
 const WINDOW_DAYS: i64 = 548;
-/// Rows per INSERT statement (SQLite allows 32,766 parameters).
-const ENCOUNTER_ROWS: usize = 400;
-const SMALL_ROWS: usize = 1500;
+/// Parameters per multi-row INSERT. SQLite looks a parameter's name up by
+/// walking a list, and sqlx asks for every name, so binding costs grow with the
+/// square of a statement's parameters: keep SQLite's statements near a
+/// thousand. PostgreSQL takes up to 65,535 and prefers fewer round trips.
+fn max_params(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 1_000,
+        Backend::Postgres => 30_000,
+    }
+}
 /// Notes between progress lines in the log.
 const PROGRESS_NOTES: usize = 100_000;
 
@@ -214,8 +221,9 @@ enum V {
 }
 
 /// Inserts `rows` (each `cols.len()` values) with multi-row statements.
-async fn insert_rows(conn: &mut AnyConnection, table: &str, cols: &[&str], rows: Vec<Vec<V>>, per_statement: usize) -> Result<()> {
+async fn insert_rows(conn: &mut AnyConnection, backend: Backend, table: &str, cols: &[&str], rows: Vec<Vec<V>>) -> Result<()> {
     let width = cols.len();
+    let per_statement = (max_params(backend) / width).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<V>> = rows.by_ref().take(per_statement).collect();
@@ -273,7 +281,8 @@ pub(crate) async fn generate(store: &Store, s: &Setup, people: &[PersonSeed]) ->
     let org = store.org(s.org_id).await?;
     let tz = jiff::tz::TimeZone::get(&org.time_zone).map_err(|e| StoreError::Refused(format!("time zone {}: {e}", org.time_zone)))?;
     let settings = store.note_settings(s.org_id).await?;
-    let now = store.now_ms();
+    // "Now" for the data: the clock, or the end of the anchor day when the data is made as of an earlier day.
+    let now = store.now_ms().min(day_ms(add_days(s.as_of, 1), 0, &tz));
 
     // A second payer under the CMS cumulative rule with a provider cap, so every rule and cap is exercised.
     let plan_payer = store
@@ -445,7 +454,7 @@ pub(crate) async fn generate(store: &Store, s: &Setup, people: &[PersonSeed]) ->
             group_rows.push(vec![V::I(gid), V::I(s.org_id), V::I(sess.author), V::I(size), V::I(now.min(day_ms(date, sess.start_h, &tz) + 86_400_000))]);
             summary.group_sessions += 1;
         }
-        insert_rows(&mut tx, "encounter_groups", &["id", "org_id", "author_id", "size", "created_ms"], group_rows, SMALL_ROWS).await?;
+        insert_rows(&mut tx, backend, "encounter_groups", &["id", "org_id", "author_id", "size", "created_ms"], group_rows).await?;
 
         let ids = reserve_ids(&mut tx, backend, "encounters", today.len()).await?;
         let mut rows: Vec<Row> = Vec::with_capacity(today.len());
@@ -659,10 +668,10 @@ pub(crate) async fn generate(store: &Store, s: &Setup, people: &[PersonSeed]) ->
             *per_person.entry(r.person).or_default() += 1;
         }
         in_tx += rows.len();
-        insert_rows(&mut tx, "encounters", &ENCOUNTER_COLS, enc, ENCOUNTER_ROWS).await?;
-        insert_rows(&mut tx, "encounter_signatures", &["encounter_id", "kind", "user_id", "name", "credentials", "at_ms", "content_hash", "comment"], sigs, SMALL_ROWS).await?;
-        insert_rows(&mut tx, "timeline", &["org_id", "person_id", "on_date", "at_ms", "kind", "title", "detail", "actor_id"], timeline, SMALL_ROWS).await?;
-        insert_rows(&mut tx, "encounter_addenda", &["encounter_id", "author_id", "author_name", "credentials", "body", "at_ms", "content_hash"], addenda, SMALL_ROWS).await?;
+        insert_rows(&mut tx, backend, "encounters", &ENCOUNTER_COLS, enc).await?;
+        insert_rows(&mut tx, backend, "encounter_signatures", &["encounter_id", "kind", "user_id", "name", "credentials", "at_ms", "content_hash", "comment"], sigs).await?;
+        insert_rows(&mut tx, backend, "timeline", &["org_id", "person_id", "on_date", "at_ms", "kind", "title", "detail", "actor_id"], timeline).await?;
+        insert_rows(&mut tx, backend, "encounter_addenda", &["encounter_id", "author_id", "author_name", "credentials", "body", "at_ms", "content_hash"], addenda).await?;
         if in_tx >= PROGRESS_NOTES {
             tracing::info!(notes = summary.encounters, of = s.total, "demo notes written");
             in_tx = 0;
