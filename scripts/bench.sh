@@ -9,7 +9,7 @@
 # connections, signing notes through the API (p50/p99 at 1, 4 and 32 at once),
 # and the quarter's units report (page CSV and CLI) — on SQLite and PostgreSQL.
 # Usage: bash scripts/bench.sh encounters [sqlite|postgres|both]
-#   BENCH_PEOPLE (50000), BENCH_ENCOUNTERS (2000000), BENCH_SECS (15), BENCH_CONNS (32), BENCH_DRAFTS (2000)
+#   BENCH_PEOPLE (50000), BENCH_ENCOUNTERS (2000000), BENCH_SECS (15), BENCH_CONNS (32), BENCH_DRAFTS (2000), BENCH_NO_BUILD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=foundation
@@ -21,8 +21,10 @@ CONNS="${BENCH_CONNS:-32}"
 PW="bench-password-123"
 PG_BASE="${LANTERN_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q
-if [ "$mode" = encounters ]; then cargo build --release -q -p lantern-cli --example sign_load; fi
+if [ -z "${BENCH_NO_BUILD:-}" ]; then # BENCH_NO_BUILD=1: use the release binaries already built
+  cargo build --release -q
+  if [ "$mode" = encounters ]; then cargo build --release -q -p lantern-cli --example sign_load; fi
+fi
 TARGET="${CARGO_TARGET_DIR:-target}"
 BIN="$TARGET/release/lantern"
 LOAD="$TARGET/release/examples/sign_load"

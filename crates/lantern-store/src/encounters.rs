@@ -908,8 +908,11 @@ impl Store {
             conds.push(format!("e.status IN ({})", parts.join(", ")));
         }
         args.push(Arg::I(limit));
+        // The newest `limit` ids first (from an index alone when filtering by person or author),
+        // then the full rows of only those: a person with hundreds of notes costs `limit` row reads.
+        let order = "COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC";
         let sql = format!(
-            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE {} ORDER BY COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC LIMIT ${}",
+            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE e.id IN (SELECT e.id FROM encounters e WHERE {} ORDER BY {order} LIMIT ${}) ORDER BY {order}",
             conds.join(" AND "),
             args.len()
         );

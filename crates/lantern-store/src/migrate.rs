@@ -51,6 +51,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_appointments.sql"),
         postgres: include_str!("../migrations/postgres/0006_appointments.sql"),
     },
+    // 7 and 8 are taken by the directory and referrals branches.
+    Migration {
+        version: 9,
+        name: "encounter_indexes",
+        sqlite: include_str!("../migrations/sqlite/0009_encounter_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0009_encounter_indexes.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
