@@ -13,7 +13,9 @@
 //! note per attendee (each with their own minutes); some days go over the
 //! daily caps; a second payer uses the CMS cumulative rule with a provider cap.
 //!
-//! Deterministic: the same seed, people and anchor date give the same notes.
+//! Deterministic: the same seed, people and anchor date give the same notes
+//! once the anchor day is over (until then, how recent a note is — draft,
+//! waiting for a co-signature — depends on the clock).
 
 use std::collections::BTreeMap;
 
