@@ -274,6 +274,11 @@ enum DemoCommand {
         people: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Signed encounter notes to generate over the last 18 months (e.g. 2000000 for the
+        /// benchmark); one person on specialist@demo's caseload gets exactly 500. Default: a
+        /// few hundred notes for the first people.
+        #[arg(long, default_value_t = 0)]
+        encounters: usize,
         /// Date the data is generated as of (default: today in America/New_York).
         #[arg(long)]
         as_of: Option<String>,
@@ -317,7 +322,7 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-async fn generate_demo(store: &Store, people: usize, seed: u64, as_of: Option<&str>, password: &str) -> Result<lantern_store::demo::DemoSummary> {
+async fn generate_demo(store: &Store, people: usize, seed: u64, encounters: usize, as_of: Option<&str>, password: &str) -> Result<lantern_store::demo::DemoSummary> {
     let as_of = match as_of {
         Some(s) => s.parse().map_err(|_| anyhow!("--as-of must be a date like 2026-11-23, got {s:?}"))?,
         None => lantern_store::people::today_in("America/New_York", store.now_ms()),
@@ -326,7 +331,7 @@ async fn generate_demo(store: &Store, people: usize, seed: u64, as_of: Option<&s
     let pb = bar(people as u64, "people");
     let main = people.min(60);
     let summary = store
-        .generate_demo(&DemoOptions { people, seed, as_of, main_caseload: main }, &DemoPasswords { staff_hash: hash }, |n| pb.set_position(n as u64))
+        .generate_demo(&DemoOptions { people, seed, as_of, main_caseload: main, encounters }, &DemoPasswords { staff_hash: hash }, |n| pb.set_position(n as u64))
         .await?;
     pb.finish_and_clear();
     Ok(summary)
@@ -528,7 +533,7 @@ async fn run() -> Result<()> {
             if demo {
                 let (password, generated) = demo_password();
                 if store.org_by_slug(DEMO_ORG_SLUG).await?.is_none() {
-                    let s = generate_demo(&store, 40, 1, None, &password).await?;
+                    let s = generate_demo(&store, 40, 1, 0, None, &password).await?;
                     eprintln!("Demo organization created with {} synthetic people.", s.people);
                 } else {
                     let hash = hasher().hash_blocking(&password).map_err(|e| anyhow!("hashing: {e}"))?;
@@ -698,13 +703,22 @@ async fn run() -> Result<()> {
                 Err(b) => bail!("audit trail broken: {b}"),
             }
         }
-        Command::Demo { command: DemoCommand::Generate { people, seed, as_of, db } } => {
+        Command::Demo { command: DemoCommand::Generate { people, seed, encounters, as_of, db } } => {
             let store = open(&db, true).await?;
             let (password, generated) = demo_password();
             let started = std::time::Instant::now();
-            let s = generate_demo(&store, people, seed, as_of.as_deref(), &password).await?;
+            let s = generate_demo(&store, people, seed, encounters, as_of.as_deref(), &password).await?;
             store.close().await;
             println!("Generated {} synthetic people and {} specialists in {:.1} s (seed {seed}).", s.people, s.specialists, started.elapsed().as_secs_f64());
+            if let Some(e) = &s.encounters {
+                println!(
+                    "Encounter notes: {} ({} signed, {} group sessions, {} addenda).",
+                    e.encounters, e.signed, e.group_sessions, e.addenda
+                );
+                if let Some(id) = e.busy_person_id {
+                    println!("Person with {} notes on specialist@demo's caseload: /people/{id}", e.busy_person_encounters);
+                }
+            }
             if generated {
                 println!("Demo accounts: {} — password: {password}", DEMO_ACCOUNTS.join(", "));
             }

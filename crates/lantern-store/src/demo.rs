@@ -17,6 +17,9 @@ use crate::people::{add_timeline, insert_person_raw, NewPerson};
 use crate::users::{NewUser, Who};
 use crate::{Result, Store, StoreError};
 
+mod encounters;
+pub use encounters::EncounterSummary;
+
 pub const DEMO_ORG_SLUG: &str = "demo";
 pub const DEMO_ACCOUNTS: [&str; 5] = ["admin@demo", "supervisor@demo", "specialist@demo", "specialist2@demo", "peer@demo"];
 
@@ -28,6 +31,9 @@ pub struct DemoOptions {
     pub as_of: Date,
     /// People on specialist@demo's caseload.
     pub main_caseload: usize,
+    /// Signed encounter notes to generate in bulk (0: the small set `serve --demo` uses).
+    /// With more than 500, one person on specialist@demo's caseload gets exactly 500.
+    pub encounters: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +42,8 @@ pub struct DemoSummary {
     pub people: usize,
     pub specialists: usize,
     pub peer_person_id: i64,
+    /// What the bulk encounter generator made (when `encounters` > 0).
+    pub encounters: Option<EncounterSummary>,
 }
 
 const GIVEN: &[&str] = &[
@@ -244,6 +252,7 @@ impl Store {
 
         let now = self.now_ms();
         let mut with_notes: Vec<(i64, i64, Date, Date)> = Vec::new();
+        let mut seeds: Vec<encounters::PersonSeed> = Vec::new();
         let mut peer_person = 0i64;
         let mut made = 0usize;
         let batch = 250;
@@ -267,6 +276,7 @@ impl Store {
                 .filter(|d| *d >= history[0].1);
                 let p = NewPerson { org_id: org.id, profile, stage, since, primary_specialist_id: Some(specialist), care_team: vec![] };
                 let id = insert_person_raw(&mut tx, &p, now, last_contact).await?;
+                seeds.push(encounters::PersonSeed { id, specialist, joined: history[0].1, last_contact });
                 if let (Some(d), true) = (last_contact, with_notes.len() < DEMO_NOTE_PEOPLE) {
                     with_notes.push((id, specialist, d, history[0].1));
                 }
@@ -311,13 +321,19 @@ impl Store {
             made = end;
             progress(made);
         }
-        self.demo_notes(org.id, sup.id, &with_notes, &mut rng).await?;
+        let bulk = if opts.encounters > 0 {
+            let plan = encounters::Setup { org_id: org.id, supervisor: sup.id, main_specialist: s1.id, peer_person, total: opts.encounters, as_of: opts.as_of, seed: opts.seed };
+            Some(encounters::generate(self, &plan, &seeds).await?)
+        } else {
+            self.demo_notes(org.id, sup.id, &with_notes, &mut rng).await?;
+            None
+        };
         if peer_person != 0 {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);
             self.create_user(&peer, &who).await?;
         }
-        Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person })
+        Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person, encounters: bulk })
     }
 
     /// Writes signed synthetic notes (some co-signed, some waiting, one group

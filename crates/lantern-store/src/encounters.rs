@@ -322,20 +322,56 @@ async fn load_codes(conn: &mut sqlx::AnyConnection, org_id: i64) -> Result<Vec<S
         .collect()
 }
 
-/// Recomputes the billed and over-cap units of every signed, billed note of
-/// one organization on one day. Allocation follows start times, so the result
-/// does not depend on which note was signed first.
-async fn recompute_day(conn: &mut sqlx::AnyConnection, org_id: i64, day: Date) -> Result<()> {
+/// Recomputes the billed and over-cap units of the signed, billed notes of one
+/// organization on one day that a note about `person` by `provider` under
+/// `code` can affect. Allocation follows start times, so the result does not
+/// depend on which note was signed first.
+///
+/// Caps and the cumulative rule work per service code, per person × code and
+/// per provider × code, so only notes under the same code that are linked to
+/// this one through a shared person (or, when the code's payer caps providers,
+/// a shared provider), directly or through other such notes, can change. That
+/// group is allocated exactly as the whole day would be, and a busy day costs
+/// a few rows instead of thousands.
+async fn recompute_day(conn: &mut sqlx::AnyConnection, org_id: i64, day: Date, person: i64, provider: i64, code: Option<i64>) -> Result<()> {
+    let Some(code) = code else { return Ok(()) };
     let codes = load_codes(conn, org_id).await?;
     let rules: BTreeMap<i64, CodeRule> = codes.iter().map(|c| (c.id, CodeRule { unit_minutes: c.unit_minutes, rule: c.rule, caps: c.caps })).collect();
-    let rows = sqlx::query(
-        "SELECT id, person_id, author_id, service_code_id, start_ms, minutes, units, billed_units, over_cap_units FROM encounters
-         WHERE org_id = $1 AND on_date = $2 AND status IN ('signed', 'awaiting_cosign', 'cosigned') AND service_code_id IS NOT NULL AND minutes IS NOT NULL AND kind <> 'attempted_contact'",
-    )
-    .bind(org_id)
-    .bind(day.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    let by_provider = rules.get(&code).is_some_and(|r| r.caps.per_provider_day.is_some());
+    let mut people = std::collections::BTreeSet::from([person]);
+    let mut providers = std::collections::BTreeSet::from([provider]);
+    let rows = loop {
+        let list = |from: usize, ids: &std::collections::BTreeSet<i64>| (from..from + ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let mut linked = format!("e.person_id IN ({})", list(4, &people));
+        if by_provider {
+            linked = format!("({linked} OR e.author_id IN ({}))", list(4 + people.len(), &providers));
+        }
+        let sql = format!(
+            "SELECT e.id, e.person_id, e.author_id, e.start_ms, e.minutes, e.units, e.billed_units, e.over_cap_units FROM encounters e
+             WHERE e.org_id = $1 AND e.on_date = $2 AND e.service_code_id = $3 AND {linked}
+               AND e.status IN ('signed', 'awaiting_cosign', 'cosigned') AND e.minutes IS NOT NULL AND e.kind <> 'attempted_contact'"
+        );
+        let mut q = sqlx::query(&sql).bind(org_id).bind(day.to_string()).bind(code);
+        for p in &people {
+            q = q.bind(*p);
+        }
+        if by_provider {
+            for v in &providers {
+                q = q.bind(*v);
+            }
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let before = (people.len(), providers.len());
+        if by_provider {
+            for r in &rows {
+                people.insert(row::i(r, "person_id")?);
+                providers.insert(row::i(r, "author_id")?);
+            }
+        }
+        if (people.len(), providers.len()) == before {
+            break rows;
+        }
+    };
     let mut services = Vec::with_capacity(rows.len());
     let mut stored = BTreeMap::new();
     for r in &rows {
@@ -344,7 +380,7 @@ async fn recompute_day(conn: &mut sqlx::AnyConnection, org_id: i64, day: Date) -
             id,
             person: row::i(r, "person_id")?,
             provider: row::i(r, "author_id")?,
-            code: row::i(r, "service_code_id")?,
+            code,
             start_ms: row::oi(r, "start_ms")?.unwrap_or(0),
             minutes: row::oi(r, "minutes")?.unwrap_or(0),
         });
@@ -498,7 +534,7 @@ async fn sign_in(conn: &mut sqlx::AnyConnection, org_id: i64, note_id: i64, sign
             .await?;
     }
     add_timeline(conn, org_id, n.person_id, date, now, "note", &format!("timeline-note-{}", n.content.kind.code()), "", Some(signer_id)).await?;
-    recompute_day(conn, org_id, date).await?;
+    recompute_day(conn, org_id, date, n.person_id, n.author_id, n.content.service_code).await?;
     let (units, billed, over): (i64, i64, i64) = {
         let r = sqlx::query("SELECT units, billed_units, over_cap_units FROM encounters WHERE id = $1").bind(note_id).fetch_one(&mut *conn).await?;
         (row::i(&r, "units")?, row::i(&r, "billed_units")?, row::i(&r, "over_cap_units")?)
@@ -741,7 +777,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if let Some(d) = n.content.date {
-                recompute_day(&mut tx, org_id, d).await?;
+                recompute_day(&mut tx, org_id, d, n.person_id, n.author_id, n.content.service_code).await?;
             }
         }
         sqlx::query("INSERT INTO encounter_signatures (encounter_id, kind, user_id, name, credentials, at_ms, content_hash, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
@@ -872,8 +908,11 @@ impl Store {
             conds.push(format!("e.status IN ({})", parts.join(", ")));
         }
         args.push(Arg::I(limit));
+        // The newest `limit` ids first (from an index alone when filtering by person or author),
+        // then the full rows of only those: a person with hundreds of notes costs `limit` row reads.
+        let order = "COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC";
         let sql = format!(
-            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE {} ORDER BY COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC LIMIT ${}",
+            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE e.id IN (SELECT e.id FROM encounters e WHERE {} ORDER BY {order} LIMIT ${}) ORDER BY {order}",
             conds.join(" AND "),
             args.len()
         );
@@ -952,28 +991,57 @@ impl Store {
 
     /// Units of service by month × code × payer (× specialist), over signed
     /// notes dated from `from` to `to` inclusive (dates in the organization's time zone).
+    ///
+    /// The database adds up the notes per month × service code (× author), so a
+    /// quarter of a large organization comes back as a few hundred rows; codes
+    /// and names are attached here (retired codes included).
     pub async fn units_report(&self, org_id: i64, from: Date, to: Date, by_specialist: bool) -> Result<Vec<UnitsRow>> {
         if to < from {
             return Err(refused("the end of the range is before its start"));
         }
-        let rows = sqlx::query(
-            "SELECT e.on_date, e.minutes, e.billed_units, e.over_cap_units, s.code, s.modifiers, y.name AS payer, u.display_name AS specialist
-             FROM encounters e JOIN service_codes s ON s.id = e.service_code_id JOIN payers y ON y.id = s.payer_id JOIN users u ON u.id = e.author_id
-             WHERE e.org_id = $1 AND e.on_date >= $2 AND e.on_date <= $3 AND e.status IN ('signed', 'awaiting_cosign', 'cosigned') AND e.kind <> 'attempted_contact'",
-        )
+        let author = if by_specialist { ", e.author_id" } else { "" };
+        let rows = sqlx::query(&format!(
+            "SELECT substr(e.on_date, 1, 7) AS month, e.service_code_id{author}, COUNT(*) AS notes,
+                    CAST(COALESCE(SUM(e.minutes), 0) AS BIGINT) AS minutes, CAST(SUM(e.billed_units) AS BIGINT) AS billed,
+                    CAST(SUM(e.over_cap_units) AS BIGINT) AS over_cap
+             FROM encounters e
+             WHERE e.org_id = $1 AND e.on_date >= $2 AND e.on_date <= $3 AND e.status IN ('signed', 'awaiting_cosign', 'cosigned')
+               AND e.kind <> 'attempted_contact' AND e.service_code_id IS NOT NULL
+             GROUP BY substr(e.on_date, 1, 7), e.service_code_id{author}"
+        ))
         .bind(org_id)
         .bind(from.to_string())
         .bind(to.to_string())
         .fetch_all(self.pool())
         .await?;
+        let mut codes: BTreeMap<i64, (String, String)> = BTreeMap::new();
+        for r in sqlx::query("SELECT s.id, s.code, s.modifiers, y.name AS payer FROM service_codes s JOIN payers y ON y.id = s.payer_id WHERE s.org_id = $1")
+            .bind(org_id)
+            .fetch_all(self.pool())
+            .await?
+        {
+            let modifiers = row::s(&r, "modifiers")?;
+            let code = if modifiers.is_empty() { row::s(&r, "code")? } else { format!("{} {modifiers}", row::s(&r, "code")?) };
+            codes.insert(row::i(&r, "id")?, (code, row::s(&r, "payer")?));
+        }
+        let mut names: BTreeMap<i64, String> = BTreeMap::new();
+        if by_specialist {
+            for r in sqlx::query("SELECT id, display_name FROM users WHERE org_id = $1").bind(org_id).fetch_all(self.pool()).await? {
+                names.insert(row::i(&r, "id")?, row::s(&r, "display_name")?);
+            }
+        }
         let mut groups: BTreeMap<(String, String, String, String), UnitsRow> = BTreeMap::new();
         for r in &rows {
-            let date = row::s(r, "on_date")?;
-            let month = date.get(..7).unwrap_or("").to_string();
-            let modifiers = row::s(r, "modifiers")?;
-            let code = if modifiers.is_empty() { row::s(r, "code")? } else { format!("{} {modifiers}", row::s(r, "code")?) };
-            let payer = row::s(r, "payer")?;
-            let specialist = if by_specialist { row::s(r, "specialist")? } else { String::new() };
+            let Some((code, payer)) = row::oi(r, "service_code_id")?.and_then(|id| codes.get(&id)).cloned() else { continue };
+            let specialist = if by_specialist {
+                match names.get(&row::i(r, "author_id")?) {
+                    Some(n) => n.clone(),
+                    None => continue,
+                }
+            } else {
+                String::new()
+            };
+            let month = row::s(r, "month")?;
             let g = groups.entry((month.clone(), code.clone(), payer.clone(), specialist.clone())).or_insert_with(|| UnitsRow {
                 month,
                 code,
@@ -984,10 +1052,10 @@ impl Store {
                 billed_units: 0,
                 over_cap_units: 0,
             });
-            g.notes += 1;
-            g.minutes += row::oi(r, "minutes")?.unwrap_or(0);
-            g.billed_units += row::i(r, "billed_units")?;
-            g.over_cap_units += row::i(r, "over_cap_units")?;
+            g.notes += row::i(r, "notes")?;
+            g.minutes += row::i(r, "minutes")?;
+            g.billed_units += row::i(r, "billed")?;
+            g.over_cap_units += row::i(r, "over_cap")?;
         }
         Ok(groups.into_values().collect())
     }

@@ -64,6 +64,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_referrals.sql"),
     },
     Migration {
+        version: 9,
+        name: "encounter_indexes",
+        sqlite: include_str!("../migrations/sqlite/0009_encounter_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0009_encounter_indexes.sql"),
+    },
+    Migration {
         version: 10,
         name: "directory_settings",
         sqlite: include_str!("../migrations/sqlite/0010_directory_settings.sql"),

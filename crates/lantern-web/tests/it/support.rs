@@ -78,11 +78,13 @@ pub async fn fresh_pg_database() -> (String, String) {
 pub struct Options {
     pub web: WebConfig,
     pub people: usize,
+    /// Bulk signed notes for the demo organization (0: the small set).
+    pub encounters: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { web: WebConfig { ip_attempts_per_minute: 100_000, ..WebConfig::default() }, people: 12 }
+        Options { web: WebConfig { ip_attempts_per_minute: 100_000, ..WebConfig::default() }, people: 12, encounters: 0 }
     }
 }
 
@@ -108,7 +110,7 @@ impl TestApp {
         let hash = hasher.hash_blocking(PASSWORD).unwrap();
         let as_of = lantern_store::people::today_in("America/New_York", clock.now_ms_pub());
         let summary = store
-            .generate_demo(&DemoOptions { people: opts.people, seed: 7, as_of, main_caseload: opts.people / 2 }, &DemoPasswords { staff_hash: hash.clone() }, |_| {})
+            .generate_demo(&DemoOptions { people: opts.people, seed: 7, as_of, main_caseload: opts.people / 2, encounters: opts.encounters }, &DemoPasswords { staff_hash: hash.clone() }, |_| {})
             .await
             .expect("demo data");
         // A second organization, to prove nothing crosses the boundary.
