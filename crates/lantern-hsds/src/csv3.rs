@@ -89,7 +89,7 @@ fn cell(v: Option<&Value>) -> String {
 }
 
 /// Flattens one object of `resource` (and its nested children) into rows.
-fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &str)>, rows: &mut HashMap<&'static str, Vec<Vec<String>>>) {
+fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &str)>, rows: &mut HashMap<&'static str, Vec<Vec<String>>>, seen: &mut std::collections::HashSet<(&'static str, String)>) {
     if let Some((pres, pid)) = parent {
         let fk = fk_column(pres);
         if columns(resource).contains(&fk) && obj.get(fk).map(|v| v.is_null()).unwrap_or(true) {
@@ -102,12 +102,17 @@ fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &s
     }
     let id = cell(obj.get("id"));
     let Some(&(name, _, cols)) = TABLES.iter().find(|t| t.0 == resource) else { return };
+    // An object nested in several places (the same phone under a service and its location)
+    // is one row.
+    if !seen.insert((name, id.clone())) {
+        return;
+    }
     rows.entry(name).or_default().push(cols.iter().map(|c| cell(obj.get(*c))).collect());
     for (k, v) in obj {
         if let (Some(child), Value::Array(items)) = (key_resource(&k), v) {
             for item in items {
                 if let Value::Object(o) = item {
-                    flatten(child, o, Some((resource, &id)), rows);
+                    flatten(child, o, Some((resource, &id)), rows, seen);
                 }
             }
         }
@@ -118,19 +123,20 @@ fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &s
 pub fn write_dir(dir: &Directory, out: &Path) -> Result<(), HsdsError> {
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let mut rows: HashMap<&'static str, Vec<Vec<String>>> = HashMap::new();
-    fn each<T: serde::Serialize>(resource: &str, items: &[T], rows: &mut HashMap<&'static str, Vec<Vec<String>>>) {
+    let mut seen = std::collections::HashSet::new();
+    fn each<T: serde::Serialize>(resource: &str, items: &[T], rows: &mut HashMap<&'static str, Vec<Vec<String>>>, seen: &mut std::collections::HashSet<(&'static str, String)>) {
         for it in items {
             if let Ok(Value::Object(o)) = serde_json::to_value(it) {
-                flatten(resource, o, None, rows);
+                flatten(resource, o, None, rows, seen);
             }
         }
     }
-    each("organization", &dir.organizations, &mut rows);
-    each("taxonomy", &dir.taxonomies, &mut rows);
-    each("taxonomy_term", &dir.taxonomy_terms, &mut rows);
-    each("location", &dir.locations, &mut rows);
-    each("service", &dir.services, &mut rows);
-    each("service_at_location", &dir.service_at_locations, &mut rows);
+    each("organization", &dir.organizations, &mut rows, &mut seen);
+    each("taxonomy", &dir.taxonomies, &mut rows, &mut seen);
+    each("taxonomy_term", &dir.taxonomy_terms, &mut rows, &mut seen);
+    each("location", &dir.locations, &mut rows, &mut seen);
+    each("service", &dir.services, &mut rows, &mut seen);
+    each("service_at_location", &dir.service_at_locations, &mut rows, &mut seen);
     let mut resources = Vec::new();
     for (name, file, cols) in TABLES {
         let path = out.join(file);
@@ -174,7 +180,6 @@ struct Rec {
 /// Reads an HSDS 3.x tabular data package from `dir`.
 pub fn read_dir(dir: &Path, opts: ReadOptions) -> Result<Loaded, HsdsError> {
     let mut rej = Rejections::default();
-    let notices = Vec::new();
     // Every table as objects keyed by id.
     let mut tables: HashMap<&'static str, Vec<Rec>> = HashMap::new();
     for (name, file, _) in TABLES {
@@ -319,7 +324,7 @@ pub fn read_dir(dir: &Path, opts: ReadOptions) -> Result<Loaded, HsdsError> {
             ingest_value(&mut ing, kind, Value::Object(obj), file, line, &mut rej);
         }
     }
-    let directory = finish(ing, &mut rej);
+    let (directory, notices) = finish(ing, &mut rej);
     let rejected = rej.finish(opts)?;
     Ok(Loaded { directory, format: SourceFormat::Csv3, rejected, notices })
 }

@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod crisis;
+mod directory;
 mod language;
 mod matrix;
 mod notes;
