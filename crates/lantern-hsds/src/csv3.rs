@@ -35,6 +35,16 @@ pub const TABLES: &[(&str, &str, &[&str])] = &[
     ("url", "url.csv", &["id", "label", "url", "organization_id", "service_id"]),
 ];
 
+/// Text columns the 3.1 schemas require, kept even when empty.
+const REQUIRED_TEXT: &[(&str, &str)] = &[
+    ("organization", "name"), ("organization", "description"), ("program", "name"), ("program", "description"),
+    ("service", "name"), ("service", "status"), ("location", "location_type"), ("phone", "number"),
+    ("address", "address_1"), ("address", "city"), ("address", "state_province"), ("address", "postal_code"),
+    ("address", "country"), ("address", "address_type"), ("taxonomy", "name"), ("taxonomy", "description"),
+    ("taxonomy_term", "name"), ("taxonomy_term", "description"), ("organization_identifier", "identifier_type"),
+    ("organization_identifier", "identifier"), ("url", "url"),
+];
+
 /// Columns whose values are JSON numbers.
 const NUMBERS: &[&str] = &["year_incorporated", "minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone", "count", "interval", "amount"];
 
@@ -194,10 +204,14 @@ pub fn read_dir(dir: &Path, opts: ReadOptions) -> Result<Loaded, HsdsError> {
             let mut obj = Map::new();
             for (col, &i) in &t.columns {
                 let v = row.fields.get(i).map(|s| s.trim()).unwrap_or("");
+                let Some(col) = columns(name).iter().find(|c| **c == col.as_str()) else { continue };
                 if v.is_empty() {
+                    // Required text may be empty in HSDS (an address without a postcode): keep it.
+                    if REQUIRED_TEXT.contains(&(*name, *col)) {
+                        obj.insert((*col).to_owned(), Value::String(String::new()));
+                    }
                     continue;
                 }
-                let Some(col) = columns(name).iter().find(|c| **c == col.as_str()) else { continue };
                 let value = if NUMBERS.contains(col) {
                     match v.parse::<f64>() {
                         Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null),

@@ -374,9 +374,16 @@ fn read_file(path: &Path, ing: &mut Ingest, rej: &mut Rejections, notices: &mut 
         }
     };
     let mut used = 0;
+    // Items come in file order: count lines incrementally.
+    let (mut counted_to, mut line) = (0usize, 1u64);
     for raw in items {
-        let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        let line = line_of(text, offset);
+        let offset = (raw.get().as_ptr() as usize - text.as_ptr() as usize).min(text.len());
+        if offset >= counted_to {
+            line += text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            counted_to = offset;
+        } else {
+            line = line_of(text, offset);
+        }
         let v: Value = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(e) => {
