@@ -291,6 +291,11 @@ fn write_package(dir: &Path, overrides: &[(&str, &[u8])]) {
         let content = overrides.iter().find(|(n, _)| *n == name).map(|(_, c)| c.to_vec()).unwrap_or(content);
         std::fs::write(dir.join(name), content).unwrap();
     }
+    for (name, content) in overrides {
+        if !dir.join(name).exists() {
+            std::fs::write(dir.join(name), content).unwrap();
+        }
+    }
 }
 
 fn export_counts(data: &Path, tag: &str) -> (usize, usize) {
@@ -310,14 +315,14 @@ fn directory_import_is_idempotent_and_exports() {
     let text = out(&o);
     assert!(o.status.success(), "{text}");
     assert!(text.contains("2 organizations") && text.contains("2 services") && text.contains("2 locations"), "{text}");
-    assert!(text.contains("6 created, 0 updated, 0 unchanged"), "{text}");
+    assert!(text.contains("8 created, 0 updated, 0 unchanged"), "{text}");
     // Again: nothing changes.
     let o = lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None);
-    assert!(out(&o).contains("0 created, 0 updated, 6 unchanged"), "{}", out(&o));
+    assert!(out(&o).contains("0 created, 0 updated, 8 unchanged"), "{}", out(&o));
     // A changed description updates that service only.
     write_package(&pkg.0, &[("services.csv", b"id,organization_id,name,description,status\n100,1,Food pantry,Free groceries every Monday,active\n200,2,Recovery meetings,Peer-led groups,\n")]);
     let o = lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None);
-    assert!(out(&o).contains("0 created, 1 updated, 5 unchanged"), "{}", out(&o));
+    assert!(out(&o).contains("0 created, 1 updated, 7 unchanged"), "{}", out(&o));
     assert_eq!(export_counts(&data.0, "exp-ok"), (2, 2));
     // CSV export writes a data package that imports again.
     let exp = dir("exp-csv");
@@ -325,7 +330,7 @@ fn directory_import_is_idempotent_and_exports() {
     assert!(o.status.success(), "{}", out(&o));
     assert!(exp.0.join("datapackage.json").is_file() && exp.0.join("service_at_location.csv").is_file());
     let o = lantern(&["directory", "import", d(&exp.0), "--data-dir", d(&data.0)], None);
-    assert!(out(&o).contains("0 created, 0 updated, 6 unchanged"), "{}", out(&o));
+    assert!(out(&o).contains("0 created, 0 updated, 8 unchanged"), "{}", out(&o));
     let o = lantern(&["directory", "export", "--format", "xml", d(&exp.0), "--data-dir", d(&data.0)], None);
     assert!(!o.status.success() && out(&o).contains("use json or csv"), "{}", out(&o));
 }
@@ -355,7 +360,7 @@ fn directory_import_refuses_corrupt_input_and_changes_nothing() {
         assert!(text.contains("nothing was imported"), "{tag}: {text}");
         // The database still holds the first import, unchanged.
         let o = lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None);
-        assert!(out(&o).contains("0 created, 0 updated, 6 unchanged"), "{tag}: {}", out(&o));
+        assert!(out(&o).contains("0 created, 0 updated, 8 unchanged"), "{tag}: {}", out(&o));
     }
     // --skip-invalid imports the rest and lists what was skipped.
     let bad = dir("pkg-skip");
