@@ -263,3 +263,127 @@ fn units_report_as_csv_and_inverted_range_refused() {
     assert!(!o.status.success());
     assert!(out(&o).contains("inverted"), "{}", out(&o));
 }
+
+// ---- lantern directory import / export ----
+
+fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} not found", p.display());
+        None
+    }
+}
+
+/// A small, valid HSDS 1.1 package written by the test.
+fn write_package(dir: &Path, overrides: &[(&str, &[u8])]) {
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("organizations.csv", b"id,name,description,url\n1,Harbor Food Bank,Groceries for anyone who needs them,harborfood.example.org\n2,Open Door Recovery Center,Peer-run recovery support,\n".to_vec()),
+        ("locations.csv", b"id,organization_id,name,latitude,longitude\n10,1,Harbor Food Bank Main,25.77,-80.19\n20,2,Open Door,25.80,-80.20\n".to_vec()),
+        ("services.csv", b"id,organization_id,name,description,status,fees\n100,1,Food pantry,\"Free groceries,\nonce a week\",active,Free\n200,2,Recovery meetings,Peer-led groups,,\n".to_vec()),
+        ("services_at_location.csv", b"id,service_id,location_id\n1000,100,10\n2000,200,20\n".to_vec()),
+        ("physical_addresses.csv", b"id,location_id,address_1,city,state_province,postal_code,country\n1,10,1 Harbor Way,Miami,FL,33125,US\n2,20,2 Open Lane,Miami,FL,33130,US\n".to_vec()),
+        ("regular_schedules.csv", b"id,service_id,weekday,opens_at,closes_at\n1,100,Monday,9:00am,5:00pm\n2,100,Tuesday,9:00am,5:00pm\n3,200,Saturday,10am,noon\n".to_vec()),
+        ("languages.csv", b"id,service_id,location_id,language\n1,100,,Spanish\n".to_vec()),
+    ];
+    for (name, content) in files {
+        let content = overrides.iter().find(|(n, _)| *n == name).map(|(_, c)| c.to_vec()).unwrap_or(content);
+        std::fs::write(dir.join(name), content).unwrap();
+    }
+    for (name, content) in overrides {
+        if !dir.join(name).exists() {
+            std::fs::write(dir.join(name), content).unwrap();
+        }
+    }
+}
+
+fn export_counts(data: &Path, tag: &str) -> (usize, usize) {
+    let exp = dir(tag);
+    let o = lantern(&["directory", "export", "--format", "json", d(&exp.0.join("json")), "--data-dir", d(data)], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let count = |f: &str| serde_json::from_slice::<Vec<serde_json::Value>>(&std::fs::read(exp.0.join("json").join(f)).unwrap()).unwrap().len();
+    (count("organizations.json"), count("services.json"))
+}
+
+#[test]
+fn directory_import_is_idempotent_and_exports() {
+    let pkg = dir("pkg-ok");
+    write_package(&pkg.0, &[]);
+    let data = dir("dir-ok");
+    let o = lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("2 organizations") && text.contains("2 services") && text.contains("2 locations"), "{text}");
+    assert!(text.contains("8 created, 0 updated, 0 unchanged"), "{text}");
+    // Again: nothing changes.
+    let o = lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None);
+    assert!(out(&o).contains("0 created, 0 updated, 8 unchanged"), "{}", out(&o));
+    // A changed description updates that service only.
+    write_package(&pkg.0, &[("services.csv", b"id,organization_id,name,description,status\n100,1,Food pantry,Free groceries every Monday,active\n200,2,Recovery meetings,Peer-led groups,\n")]);
+    let o = lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None);
+    assert!(out(&o).contains("0 created, 1 updated, 7 unchanged"), "{}", out(&o));
+    assert_eq!(export_counts(&data.0, "exp-ok"), (2, 2));
+    // CSV export writes a data package that imports again.
+    let exp = dir("exp-csv");
+    let o = lantern(&["directory", "export", "--format", "csv", d(&exp.0), "--data-dir", d(&data.0)], None);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(exp.0.join("datapackage.json").is_file() && exp.0.join("service_at_location.csv").is_file());
+    let o = lantern(&["directory", "import", d(&exp.0), "--data-dir", d(&data.0)], None);
+    assert!(out(&o).contains("0 created, 0 updated, 8 unchanged"), "{}", out(&o));
+    let o = lantern(&["directory", "export", "--format", "xml", d(&exp.0), "--data-dir", d(&data.0)], None);
+    assert!(!o.status.success() && out(&o).contains("use json or csv"), "{}", out(&o));
+}
+
+#[test]
+fn directory_import_refuses_corrupt_input_and_changes_nothing() {
+    let data = dir("dir-bad");
+    let pkg = dir("pkg-base");
+    write_package(&pkg.0, &[]);
+    assert!(lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None).status.success());
+    let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+        ("missing-column", "services.csv", b"id,organization_id,description\n100,1,x\n".to_vec(), "services.csv:1: name: required column is missing"),
+        ("bad-time", "regular_schedules.csv", b"id,service_id,weekday,opens_at,closes_at\n1,100,Monday,9:00am,25:00\n".to_vec(), "regular_schedules.csv:2: closes_at: \"25:00\" is not a time"),
+        ("bad-utf8", "organizations.csv", b"id,name,description\n1,Harbor Food Bank,ok\n2,Open Door \xff\xfe Center,x\n".to_vec(), "organizations.csv:3: name: not valid UTF-8"),
+        ("duplicate-id", "services.csv", b"id,organization_id,name\n100,1,Food pantry\n200,2,Meetings\n100,1,Food pantry again\n".to_vec(), "services.csv:4: id: duplicate id \"100\" (first on line 2)"),
+        ("dangling", "services_at_location.csv", b"id,service_id,location_id\n1000,100,10\n2000,200,99\n".to_vec(), "services_at_location.csv:3: location_id: \"99\" names no location"),
+        ("truncated", "locations.csv", b"id,organization_id,name\n10,1,Harbor Food Bank Main\n20,2,\"Open Do".to_vec(), "locations.csv:3: -: the file ends inside a quoted field"),
+        ("short-row", "phones.csv", b"id,service_id,number\n1,100,305-555-0100\n2,200\n".to_vec(), "phones.csv:3: -: the row has 2 fields but the header has 3"),
+    ];
+    for (tag, file, content, expected) in cases {
+        let bad = dir(&format!("pkg-{tag}"));
+        write_package(&bad.0, &[(file, &content)]);
+        let o = lantern(&["directory", "import", d(&bad.0), "--data-dir", d(&data.0)], None);
+        let text = out(&o);
+        assert!(!o.status.success(), "{tag}: {text}");
+        assert!(text.contains(expected), "{tag}: expected {expected:?} in:\n{text}");
+        assert!(text.contains("nothing was imported"), "{tag}: {text}");
+        // The database still holds the first import, unchanged.
+        let o = lantern(&["directory", "import", d(&pkg.0), "--data-dir", d(&data.0)], None);
+        assert!(out(&o).contains("0 created, 0 updated, 8 unchanged"), "{tag}: {}", out(&o));
+    }
+    // --skip-invalid imports the rest and lists what was skipped.
+    let bad = dir("pkg-skip");
+    write_package(&bad.0, &[("services_at_location.csv", b"id,service_id,location_id\n1000,100,10\n2000,200,99\n")]);
+    let fresh = dir("dir-skip");
+    let o = lantern(&["directory", "import", d(&bad.0), "--skip-invalid", "--data-dir", d(&fresh.0)], None);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("services_at_location.csv:3: location_id") && text.contains("1 row(s) rejected and skipped"), "{text}");
+    assert!(text.contains("1 service_at_locations"), "{text}");
+}
+
+#[test]
+fn directory_import_miami_counts() {
+    let Some(miami) = shared_data("hsds/open211-miami-hsds-1.1") else { return };
+    let data = dir("dir-miami");
+    let o = lantern(&["directory", "import", d(&miami), "--data-dir", d(&data.0)], None);
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    for expected in ["1,074 organizations", "4,089 services", "4,089 locations", "4,089 service_at_locations"] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    let o = lantern(&["directory", "import", d(&miami), "--data-dir", d(&data.0)], None);
+    assert!(out(&o).contains("0 created, 0 updated, 13,341 unchanged"), "{}", out(&o));
+    assert_eq!(export_counts(&data.0, "exp-miami"), (1074, 4089));
+}

@@ -35,6 +35,16 @@ pub const TABLES: &[(&str, &str, &[&str])] = &[
     ("url", "url.csv", &["id", "label", "url", "organization_id", "service_id"]),
 ];
 
+/// Text columns the 3.1 schemas require, kept even when empty.
+const REQUIRED_TEXT: &[(&str, &str)] = &[
+    ("organization", "name"), ("organization", "description"), ("program", "name"), ("program", "description"),
+    ("service", "name"), ("service", "status"), ("location", "location_type"), ("phone", "number"),
+    ("address", "address_1"), ("address", "city"), ("address", "state_province"), ("address", "postal_code"),
+    ("address", "country"), ("address", "address_type"), ("taxonomy", "name"), ("taxonomy", "description"),
+    ("taxonomy_term", "name"), ("taxonomy_term", "description"), ("organization_identifier", "identifier_type"),
+    ("organization_identifier", "identifier"), ("url", "url"),
+];
+
 /// Columns whose values are JSON numbers.
 const NUMBERS: &[&str] = &["year_incorporated", "minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone", "count", "interval", "amount"];
 
@@ -89,7 +99,7 @@ fn cell(v: Option<&Value>) -> String {
 }
 
 /// Flattens one object of `resource` (and its nested children) into rows.
-fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &str)>, rows: &mut HashMap<&'static str, Vec<Vec<String>>>) {
+fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &str)>, rows: &mut HashMap<&'static str, Vec<Vec<String>>>, seen: &mut std::collections::HashSet<(&'static str, String)>) {
     if let Some((pres, pid)) = parent {
         let fk = fk_column(pres);
         if columns(resource).contains(&fk) && obj.get(fk).map(|v| v.is_null()).unwrap_or(true) {
@@ -102,12 +112,17 @@ fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &s
     }
     let id = cell(obj.get("id"));
     let Some(&(name, _, cols)) = TABLES.iter().find(|t| t.0 == resource) else { return };
+    // An object nested in several places (the same phone under a service and its location)
+    // is one row.
+    if !seen.insert((name, id.clone())) {
+        return;
+    }
     rows.entry(name).or_default().push(cols.iter().map(|c| cell(obj.get(*c))).collect());
     for (k, v) in obj {
         if let (Some(child), Value::Array(items)) = (key_resource(&k), v) {
             for item in items {
                 if let Value::Object(o) = item {
-                    flatten(child, o, Some((resource, &id)), rows);
+                    flatten(child, o, Some((resource, &id)), rows, seen);
                 }
             }
         }
@@ -118,19 +133,20 @@ fn flatten(resource: &str, mut obj: Map<String, Value>, parent: Option<(&str, &s
 pub fn write_dir(dir: &Directory, out: &Path) -> Result<(), HsdsError> {
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let mut rows: HashMap<&'static str, Vec<Vec<String>>> = HashMap::new();
-    fn each<T: serde::Serialize>(resource: &str, items: &[T], rows: &mut HashMap<&'static str, Vec<Vec<String>>>) {
+    let mut seen = std::collections::HashSet::new();
+    fn each<T: serde::Serialize>(resource: &str, items: &[T], rows: &mut HashMap<&'static str, Vec<Vec<String>>>, seen: &mut std::collections::HashSet<(&'static str, String)>) {
         for it in items {
             if let Ok(Value::Object(o)) = serde_json::to_value(it) {
-                flatten(resource, o, None, rows);
+                flatten(resource, o, None, rows, seen);
             }
         }
     }
-    each("organization", &dir.organizations, &mut rows);
-    each("taxonomy", &dir.taxonomies, &mut rows);
-    each("taxonomy_term", &dir.taxonomy_terms, &mut rows);
-    each("location", &dir.locations, &mut rows);
-    each("service", &dir.services, &mut rows);
-    each("service_at_location", &dir.service_at_locations, &mut rows);
+    each("organization", &dir.organizations, &mut rows, &mut seen);
+    each("taxonomy", &dir.taxonomies, &mut rows, &mut seen);
+    each("taxonomy_term", &dir.taxonomy_terms, &mut rows, &mut seen);
+    each("location", &dir.locations, &mut rows, &mut seen);
+    each("service", &dir.services, &mut rows, &mut seen);
+    each("service_at_location", &dir.service_at_locations, &mut rows, &mut seen);
     let mut resources = Vec::new();
     for (name, file, cols) in TABLES {
         let path = out.join(file);
@@ -174,7 +190,6 @@ struct Rec {
 /// Reads an HSDS 3.x tabular data package from `dir`.
 pub fn read_dir(dir: &Path, opts: ReadOptions) -> Result<Loaded, HsdsError> {
     let mut rej = Rejections::default();
-    let notices = Vec::new();
     // Every table as objects keyed by id.
     let mut tables: HashMap<&'static str, Vec<Rec>> = HashMap::new();
     for (name, file, _) in TABLES {
@@ -189,10 +204,14 @@ pub fn read_dir(dir: &Path, opts: ReadOptions) -> Result<Loaded, HsdsError> {
             let mut obj = Map::new();
             for (col, &i) in &t.columns {
                 let v = row.fields.get(i).map(|s| s.trim()).unwrap_or("");
+                let Some(col) = columns(name).iter().find(|c| **c == col.as_str()) else { continue };
                 if v.is_empty() {
+                    // Required text may be empty in HSDS (an address without a postcode): keep it.
+                    if REQUIRED_TEXT.contains(&(*name, *col)) {
+                        obj.insert((*col).to_owned(), Value::String(String::new()));
+                    }
                     continue;
                 }
-                let Some(col) = columns(name).iter().find(|c| **c == col.as_str()) else { continue };
                 let value = if NUMBERS.contains(col) {
                     match v.parse::<f64>() {
                         Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null),
@@ -319,7 +338,7 @@ pub fn read_dir(dir: &Path, opts: ReadOptions) -> Result<Loaded, HsdsError> {
             ingest_value(&mut ing, kind, Value::Object(obj), file, line, &mut rej);
         }
     }
-    let directory = finish(ing, &mut rej);
+    let (directory, notices) = finish(ing, &mut rej);
     let rejected = rej.finish(opts)?;
     Ok(Loaded { directory, format: SourceFormat::Csv3, rejected, notices })
 }

@@ -162,13 +162,11 @@ fn normalize(v: &mut Value, table: &str, path: &str, problems: &mut Vec<(String,
                     }
                     "last_modified" | "updated" => check_datetime(s).map(|_| ()),
                     "email" | "assurer_email" => check_email(s).map(|_| ()),
-                    "url" | "website" | "uri" | "term_uri" | "schedule_link" => {
-                        if s.contains(':') && !s.chars().any(char::is_whitespace) {
-                            Ok(())
-                        } else {
-                            Err(format!("{s:?} is not an absolute URI (it needs a scheme such as https://)"))
-                        }
-                    }
+                    "url" | "website" | "uri" | "term_uri" | "schedule_link" => match url::Url::parse(s) {
+                        Ok(u) if u.as_str() == s.as_str() || u.as_str() == format!("{s}/") => Ok(()),
+                        Ok(u) => Err(format!("{s:?} is not a well-formed URI (did you mean {:?}?)", u.as_str())),
+                        Err(e) => Err(format!("{s:?} is not an absolute URI ({e})")),
+                    },
                     "status" if table == "services" => one_of(s, &["active", "inactive", "defunct", "temporarily closed"]),
                     "location_type" | "address_type" => one_of(s, &["physical", "postal", "virtual"]),
                     "freq" => one_of(s, &["WEEKLY", "MONTHLY"]),
@@ -206,6 +204,7 @@ fn one_of(s: &str, allowed: &[&str]) -> Result<(), String> {
 #[derive(Default)]
 pub(crate) struct Ingest {
     dir: Directory,
+    pub notices: Vec<String>,
     /// (kind, id) → (file, line) of top-level items, for duplicate detection and link errors.
     origin: HashMap<(u8, String), (String, u64)>,
 }
@@ -241,8 +240,16 @@ impl Ingest {
             self.add_location(*l, true);
         }
         self.strip_attrs(&mut s.attributes);
-        if embedded && self.dir.service_at_locations.iter().any(|x| x.id == s.id) {
-            return;
+        if embedded {
+            if let Some(x) = self.dir.service_at_locations.iter_mut().find(|x| x.id == s.id) {
+                if x.service_id.is_none() {
+                    x.service_id = s.service_id;
+                }
+                if x.location_id.is_none() {
+                    x.location_id = s.location_id;
+                }
+                return;
+            }
         }
         self.dir.service_at_locations.push(s);
     }
@@ -313,7 +320,8 @@ pub fn read_files(files: &[PathBuf], opts: ReadOptions) -> Result<Loaded, HsdsEr
     for path in files {
         read_file(path, &mut ing, &mut rej, &mut notices)?;
     }
-    let dir = finish(ing, &mut rej);
+    let (dir, more) = finish(ing, &mut rej);
+    notices.extend(more);
     let rejected = rej.finish(opts)?;
     Ok(Loaded { directory: dir, format: SourceFormat::Json3, rejected, notices })
 }
@@ -366,9 +374,16 @@ fn read_file(path: &Path, ing: &mut Ingest, rej: &mut Rejections, notices: &mut 
         }
     };
     let mut used = 0;
+    // Items come in file order: count lines incrementally.
+    let (mut counted_to, mut line) = (0usize, 1u64);
     for raw in items {
-        let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        let line = line_of(text, offset);
+        let offset = (raw.get().as_ptr() as usize - text.as_ptr() as usize).min(text.len());
+        if offset >= counted_to {
+            line += text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            counted_to = offset;
+        } else {
+            line = line_of(text, offset);
+        }
         let v: Value = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(e) => {
@@ -409,8 +424,19 @@ pub(crate) fn ingest_value(ing: &mut Ingest, kind: Kind, mut v: Value, file: &st
         return;
     }
     let key = (kind_code(kind), id.clone());
-    if let Some((f, l)) = ing.origin.get(&key) {
-        rej.push(file, line, "id", format!("duplicate id {id} (first in {f} line {l})"));
+    if let Some((f, l)) = ing.origin.get(&key).cloned() {
+        if f == file {
+            rej.push(file, line, "id", format!("duplicate id {id} (first on line {l})"));
+        } else {
+            // The same object served by several endpoints (a _full and a _list file): the
+            // first copy is kept; links missing from it are taken from this one.
+            if kind == Kind::Sal {
+                if let Ok(s) = serde_json::from_value::<ServiceAtLocation>(v) {
+                    ing.add_sal(s, true);
+                }
+            }
+            ing.notices.push(format!("{file}:{line}: id: {id} also appears in {f} line {l}; the first copy is kept"));
+        }
         return;
     }
     let res = match kind {
@@ -432,11 +458,11 @@ pub(crate) fn ingest_value(ing: &mut Ingest, kind: Kind, mut v: Value, file: &st
 }
 
 /// Finishes an ingest: link checks, de-duplication of embedded copies.
-pub(crate) fn finish(mut ing: Ingest, rej: &mut Rejections) -> Directory {
+pub(crate) fn finish(mut ing: Ingest, rej: &mut Rejections) -> (Directory, Vec<String>) {
     check_links(&mut ing, rej);
     let mut dir = ing.dir;
     dedupe(&mut dir);
-    dir
+    (dir, ing.notices)
 }
 
 /// Rejects objects whose links name nothing in the input (and what hangs from them).
@@ -444,16 +470,22 @@ fn check_links(ing: &mut Ingest, rej: &mut Rejections) {
     let origin = ing.origin.clone();
     let at = |k: Kind, id: &str| origin.get(&(kind_code(k), id.to_owned())).cloned().unwrap_or_else(|| ("(nested)".into(), 0));
     let d = &mut ing.dir;
+    let _ = &origin;
     let taxes: std::collections::HashSet<String> = d.taxonomies.iter().map(|x| x.id.clone()).collect();
     let term_ids: std::collections::HashSet<String> = d.taxonomy_terms.iter().map(|x| x.id.clone()).collect();
-    d.taxonomy_terms.retain(|t| {
-        let (f, l) = at(Kind::Term, &t.id);
-        if let Some(p) = &t.parent_id {
-            if !term_ids.contains(p) {
-                rej.push(&f, l, "parent_id", format!("{p} names no taxonomy term in the input"));
-                return false;
+    for t in d.taxonomy_terms.iter_mut() {
+        if let Some(p) = t.parent_id.clone() {
+            if !term_ids.contains(&p) {
+                // Datasets may embed only the terms they use: a parent outside the input is
+                // dropped, not the term.
+                let (f, l) = at(Kind::Term, &t.id);
+                ing.notices.push(format!("{f}:{l}: parent_id: {p} names no taxonomy term in the input; the link was left out"));
+                t.parent_id = None;
             }
         }
+    }
+    d.taxonomy_terms.retain(|t| {
+        let (f, l) = at(Kind::Term, &t.id);
         if let Some(x) = &t.taxonomy_id {
             if !taxes.contains(x) {
                 rej.push(&f, l, "taxonomy_id", format!("{x} names no taxonomy in the input"));

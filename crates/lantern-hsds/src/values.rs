@@ -163,11 +163,31 @@ pub fn normalize_url(raw: &str) -> Result<String, String> {
         _ => s,
     };
     let with_scheme = if s.contains("://") || s.starts_with("mailto:") { s.to_owned() } else { format!("http://{s}") };
-    let host = with_scheme.split("://").nth(1).unwrap_or("").split(['/', '?', '#']).next().unwrap_or("");
-    if !with_scheme.starts_with("mailto:") && (host.is_empty() || !host.contains('.')) {
+    let parsed = url::Url::parse(&with_scheme).map_err(|e| format!("{raw:?} is not a web address ({e})"))?;
+    if parsed.scheme() != "mailto" && !parsed.host_str().is_some_and(|h| h.contains('.')) {
         return Err(format!("{raw:?} is not a web address"));
     }
-    Ok(with_scheme)
+    // The parsed form, with what RFC 3986 does not allow escaped (backslashes became
+    // slashes, spaces were escaped by the parser; braces, pipes and the like are escaped here).
+    Ok(rfc3986(parsed.as_str()))
+}
+
+/// Percent-encodes the characters WHATWG URLs keep but RFC 3986 refuses.
+pub fn rfc3986(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '{' | '}' | '|' | '^' | '`' | '<' | '>' | '"' | ' ' | '\\' => out.push_str(&format!("%{:02X}", c as u32)),
+            c if !c.is_ascii() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Checks the shape of an e-mail address (`name@host.tld`).
@@ -302,7 +322,9 @@ mod tests {
 
     #[test]
     fn urls_emails_days_text() {
-        assert_eq!(normalize_url("www.girlscoutsfl.org").unwrap(), "http://www.girlscoutsfl.org");
+        assert_eq!(normalize_url("www.girlscoutsfl.org").unwrap(), "http://www.girlscoutsfl.org/");
+        assert_eq!(normalize_url("http://a.edu\\b").unwrap(), "http://a.edu/b");
+        assert_eq!(normalize_url("https:/www.a.org/x").unwrap(), "https://www.a.org/x");
         assert_eq!(normalize_url("https://a.org/x").unwrap(), "https://a.org/x");
         assert!(normalize_url("not a url").is_err());
         assert!(check_email("a@b.org").is_ok());

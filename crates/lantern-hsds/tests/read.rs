@@ -52,7 +52,7 @@ fn miami_imports_completely() {
     assert!(svc.languages.iter().any(|l| l.code.as_deref() == Some("es")));
     assert!(!svc.description.as_deref().unwrap_or("").contains("###"));
     // URLs gain a scheme.
-    assert_eq!(svc.url.as_deref(), Some("http://www.girlscoutsfl.org"));
+    assert_eq!(svc.url.as_deref(), Some("http://www.girlscoutsfl.org/"));
     assert_eq!(map_id("services", "160"), uuid5("services/160"));
 }
 

@@ -10,6 +10,7 @@ mod browser;
 mod catalogue;
 mod crisis;
 mod directory;
+mod directory_store;
 mod language;
 mod matrix;
 mod notes;
