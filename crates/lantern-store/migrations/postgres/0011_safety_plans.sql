@@ -16,8 +16,10 @@ CREATE TABLE safety_plans (
     saved_ms BIGINT NOT NULL,
     UNIQUE (person_id, version)
 );
+CREATE FUNCTION lantern_safety_plans_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;
 CREATE TRIGGER safety_plans_append_only BEFORE UPDATE OR DELETE ON safety_plans
-FOR EACH ROW EXECUTE FUNCTION lantern_append_only();
+FOR EACH ROW EXECUTE FUNCTION lantern_safety_plans_append_only();
 
 -- The crisis lines an organization shows on every safety plan (dated: menus change).
 -- An organization without rows shows the defaults (988 and 911).
