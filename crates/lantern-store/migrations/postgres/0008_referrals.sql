@@ -98,8 +98,11 @@ CREATE TABLE disclosures (
 CREATE INDEX disclosures_person ON disclosures(person_id, disclosed_ms);
 
 
--- The accounting and the status history are append-only.
+-- The accounting and the status history are append-only (own function, so this
+-- migration does not depend on the notes migration's objects).
+CREATE FUNCTION lantern_referrals_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;
 CREATE TRIGGER disclosures_append_only BEFORE UPDATE OR DELETE ON disclosures
-FOR EACH ROW EXECUTE FUNCTION lantern_append_only();
+FOR EACH ROW EXECUTE FUNCTION lantern_referrals_append_only();
 CREATE TRIGGER referral_events_append_only BEFORE UPDATE OR DELETE ON referral_events
-FOR EACH ROW EXECUTE FUNCTION lantern_append_only();
+FOR EACH ROW EXECUTE FUNCTION lantern_referrals_append_only();
