@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=foundation
+if [ "${1:-}" = search ]; then shift; exec bash scripts/bench-search.sh "$@"; fi
 if [ "${1:-}" = encounters ]; then mode=encounters; shift; fi
 which_db="${1:-both}"
 PEOPLE="${BENCH_PEOPLE:-50000}"

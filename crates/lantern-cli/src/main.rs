@@ -158,6 +158,16 @@ enum DirectoryCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Add N synthetic community listings (invented names, fictional 555-01xx numbers), the same
+    /// for the same seed: for benchmarks and trying Lantern without real data.
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        services: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        db: Db,
+    },
     /// Show or change the directory's settings: public read access to /hsds/, the age after
     /// which a listing is flagged as possibly out of date, and the time zone for "open now".
     Settings {
@@ -598,6 +608,26 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Directory { command: DirectoryCommand::Import { path, skip_invalid, db } } => directory_import(&path, skip_invalid, &db).await,
+        Command::Directory { command: DirectoryCommand::Generate { services, seed, db } } => {
+            if !(1..=1_000_000).contains(&services) {
+                bail!("--services must be from 1 to 1,000,000, not {services}");
+            }
+            let started = std::time::Instant::now();
+            let dir = lantern_search::synth::hsds_directory(services, seed);
+            let store = open(&db, true).await?;
+            let s = store.directory_import(&dir, &format!("synthetic:{services}:{seed}"), "synthetic", 0, None, &Who::default(), &mut |_, _| {}).await;
+            store.close().await;
+            let s = s.context("nothing was saved")?;
+            println!(
+                "{} synthetic services ({} created, {} updated, {} unchanged) in {} ms.",
+                thousands(services),
+                thousands(s.created),
+                thousands(s.updated),
+                thousands(s.unchanged),
+                started.elapsed().as_millis()
+            );
+            Ok(())
+        }
         Command::Directory { command: DirectoryCommand::Settings { public, stale_after_days, time_zone, db } } => {
             let store = open(&db, true).await?;
             let s = if public.is_none() && stale_after_days.is_none() && time_zone.is_none() {
