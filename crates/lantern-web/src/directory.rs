@@ -483,6 +483,8 @@ pub struct DirectoryPage {
     pub count: usize,
     pub results_label: String,
     pub refer_label: String,
+    /// Links to the directory's upkeep pages for those who may use them.
+    pub upkeep: Vec<(&'static str, String)>,
 }
 
 async fn person_for(app: &AppState, ctx: &Ctx, raw: Option<&str>) -> Result<Option<(i64, String)>, AppError> {
@@ -528,7 +530,14 @@ pub async fn page(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuery)
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let results_label = out.as_ref().map(|o| app.t.get_with("dir-results", &[("total", (o.total as i64).into())])).unwrap_or_default();
     let refer_label = for_person.as_ref().map(|(_, n)| app.t.get_with("dir-refer-person", &[("name", n.clone().into())])).unwrap_or_default();
-    let page = DirectoryPage { c: Chrome::new(&app, Some(&ctx), "dir-title", "directory"), p, searched, error, out, for_person, prev, next, count, results_label, refer_label };
+    let mut upkeep = Vec::new();
+    if ctx.user.roles.has(lantern_domain::Role::Supervisor) || ctx.user.roles.has(lantern_domain::Role::Admin) {
+        upkeep.push(("/admin/directory/stale", app.t.get("dir-stale-title")));
+    }
+    if ctx.user.roles.has(lantern_domain::Role::Admin) {
+        upkeep.push(("/admin/directory/listings", app.t.get("dir-listing-title")));
+    }
+    let page = DirectoryPage { c: Chrome::new(&app, Some(&ctx), "dir-title", "directory"), p, searched, error, out, for_person, prev, next, count, results_label, refer_label, upkeep };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -697,4 +706,193 @@ pub async fn stale(State(app): State<AppState>, ctx: Ctx) -> PageResult {
     let caption = app.t.get_with("dir-stale-caption", &[("shown", (rows.len() as i64).into()), ("total", (total as i64).into())]);
     let page = StalePage { c: Chrome::new(&app, Some(&ctx), "dir-stale-title", "directory"), rows, intro, caption };
     Ok(Html(page.render()?).into_response())
+}
+
+// ---------------------------------------------------------------- private listings
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ListingForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub organization: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub address_1: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub days: String,
+    #[serde(default)]
+    pub opens: String,
+    #[serde(default)]
+    pub closes: String,
+    #[serde(default)]
+    pub languages: String,
+    #[serde(default)]
+    pub eligibility: String,
+    #[serde(default)]
+    pub fees: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory_listing_form.html")]
+pub struct ListingPage {
+    pub c: Chrome,
+    pub f: ListingForm,
+    pub errors: crate::views::FormErrors,
+    pub mine: Vec<(String, String)>,
+}
+
+async fn listing_page(app: &AppState, ctx: &Ctx, f: ListingForm, errors: crate::views::FormErrors) -> PageResult {
+    let b = current(app).await?;
+    let mine = (0..b.index.len())
+        .filter(|&i| b.index.doc(i).owner_org == Some(ctx.org()))
+        .map(|i| (b.services[i].id.clone(), b.services[i].name.clone()))
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ListingPage { c: Chrome::new(app, Some(ctx), "dir-listing-title", "directory"), f, errors, mine };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// `GET /admin/directory/listings` — this organization's private listings, and a form to add one.
+pub async fn listings(State(app): State<AppState>, ctx: Ctx) -> PageResult {
+    let f = ListingForm { days: "MO,TU,WE,TH,FR".into(), opens: "09:00".into(), closes: "17:00".into(), state: "FL".into(), ..Default::default() };
+    listing_page(&app, &ctx, f, crate::views::FormErrors::default()).await
+}
+
+/// Turns the form into an HSDS service owned by the caller's organization, naming every problem.
+fn listing_service(f: &ListingForm, key: &str) -> Result<Service, lantern_domain::validate::ValidationErrors> {
+    use lantern_domain::validate::{text, FieldError, ValidationErrors};
+    let mut e = ValidationErrors::default();
+    let name = text(&mut e, "name", &f.name, true, 200);
+    let organization = text(&mut e, "organization", &f.organization, true, 200);
+    let description = text(&mut e, "description", &f.description, false, 4000);
+    let phone = text(&mut e, "phone", &f.phone, false, 40);
+    if !phone.is_empty() && !lantern_domain::safety_plan::valid_phone(&phone) {
+        e.push(FieldError::new("phone", "error-plan-phone", "must be a phone number, like 305-555-0134"));
+    }
+    let address_1 = text(&mut e, "address_1", &f.address_1, false, 200);
+    let city = text(&mut e, "city", &f.city, false, 100);
+    let state = text(&mut e, "state", &f.state, false, 40);
+    let postal = text(&mut e, "postal_code", &f.postal_code, false, 10);
+    if !postal.is_empty() && lantern_search::geo::zip5(&postal).is_none() {
+        e.push(FieldError::new("postal_code", "error-zip", "must be a five-digit ZIP code"));
+    }
+    let languages = text(&mut e, "languages", &f.languages, false, 300);
+    let eligibility = text(&mut e, "eligibility", &f.eligibility, false, 2000);
+    let fees = text(&mut e, "fees", &f.fees, false, 500);
+    const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+    let days: Vec<String> = f.days.split(',').map(|d| d.trim().to_uppercase()).filter(|d| !d.is_empty()).collect();
+    if days.iter().any(|d| !DAYS.contains(&d.as_str())) {
+        e.push(FieldError::new("days", "error-days", "days are two-letter codes like MO,TU,WE"));
+    }
+    let time = |field: &'static str, v: &str, e: &mut ValidationErrors| -> Option<jiff::civil::Time> {
+        if v.trim().is_empty() {
+            return None;
+        }
+        match v.trim().parse::<jiff::civil::Time>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                e.push(FieldError::new(field, "error-time-format", "must be a time like 14:30"));
+                None
+            }
+        }
+    };
+    let opens = time("opens", &f.opens, &mut e);
+    let closes = time("closes", &f.closes, &mut e);
+    if let (Some(o), Some(c)) = (opens, closes) {
+        if c <= o {
+            e.push(FieldError::new("closes", "error-closes-before", "must be after the opening time"));
+        }
+    }
+    if (opens.is_some() || closes.is_some()) && days.is_empty() {
+        e.push(FieldError::new("days", "error-days", "say on which days these hours apply"));
+    }
+    if !e.is_empty() {
+        return Err(e);
+    }
+    let id = |table: &str| lantern_hsds::map_id(table, &format!("private-{key}"));
+    let sid = id("services");
+    let org_id = id("organizations");
+    let lid = id("locations");
+    let schedules = match (opens, closes) {
+        (Some(o), Some(c)) => vec![lantern_hsds::Schedule {
+            id: id("schedules"),
+            service_id: Some(sid.clone()),
+            freq: Some("WEEKLY".into()),
+            byday: Some(days.join(",")),
+            opens_at: Some(o.strftime("%H:%M").to_string()),
+            closes_at: Some(c.strftime("%H:%M").to_string()),
+            ..Default::default()
+        }],
+        _ => vec![],
+    };
+    let has_place = !address_1.is_empty() || !postal.is_empty();
+    Ok(Service {
+        id: sid.clone(),
+        organization_id: Some(org_id.clone()),
+        name,
+        description: (!description.is_empty()).then_some(description),
+        status: "active".into(),
+        eligibility_description: (!eligibility.is_empty()).then_some(eligibility),
+        fees_description: (!fees.is_empty()).then_some(fees),
+        phones: if phone.is_empty() { vec![] } else { vec![lantern_hsds::Phone { id: id("phones"), service_id: Some(sid.clone()), number: phone, ..Default::default() }] },
+        schedules,
+        languages: languages
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+            .map(|(i, l)| lantern_hsds::Language { id: id(&format!("languages{i}")), service_id: Some(sid.clone()), name: Some(l.to_string()), ..Default::default() })
+            .collect(),
+        organization: Some(Box::new(lantern_hsds::Organization { id: org_id.clone(), name: organization.clone(), description: organization, ..Default::default() })),
+        service_at_locations: if has_place {
+            vec![lantern_hsds::ServiceAtLocation {
+                id: id("service_at_locations"),
+                service_id: Some(sid.clone()),
+                location_id: Some(lid.clone()),
+                location: Some(Box::new(lantern_hsds::Location {
+                    id: lid.clone(),
+                    location_type: "physical".into(),
+                    organization_id: Some(org_id),
+                    addresses: vec![lantern_hsds::Address {
+                        id: id("addresses"),
+                        location_id: Some(lid),
+                        address_1,
+                        city,
+                        state_province: state,
+                        postal_code: postal,
+                        country: "US".into(),
+                        address_type: "physical".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })),
+                ..Default::default()
+            }]
+        } else {
+            vec![]
+        },
+        ..Default::default()
+    })
+}
+
+/// `POST /admin/directory/listings` — adds a private listing only this organization's staff see.
+pub async fn add_listing(State(app): State<AppState>, ctx: Ctx, axum::Form(f): axum::Form<ListingForm>) -> PageResult {
+    let key = format!("{}-{}", ctx.org(), hex::encode(rand::random::<[u8; 12]>()));
+    let service = match listing_service(&f, &key) {
+        Ok(s) => s,
+        Err(v) => return listing_page(&app, &ctx, f, crate::views::FormErrors::from_validation(&app.t, &v)).await,
+    };
+    let id = app.store.directory_save_private(ctx.org(), &service, &Who { actor_id: Some(ctx.user.id), ip: ctx.ip.clone() }).await?;
+    app.directory.invalidate();
+    Ok(Redirect::to(&format!("/directory/services/{id}")).into_response())
 }

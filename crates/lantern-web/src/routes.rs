@@ -89,6 +89,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("GET", "/directory/services/{id}/refer", Roles(CASEWORK)), get(directory::refer)),
         (page("POST", "/directory/services/{id}/verify", Roles(STAFF)), post(directory::verify)),
         (page("GET", "/admin/directory/stale", Roles(LEADS)), get(directory::stale)),
+        (page("GET", "/admin/directory/listings", Roles(ADMIN)), get(directory::listings)),
+        (page("POST", "/admin/directory/listings", Roles(ADMIN)), post(directory::add_listing)),
         (page("GET", "/crisis/{id}", Roles(STAFF)), get(crisis::show)),
         (page("POST", "/crisis/{id}/close", Roles(STAFF)), post(crisis::close)),
         (page("GET", "/people/{id}/notes/new", Roles(CASEWORK)), get(notes::new_note_form)),

@@ -214,3 +214,40 @@ both!(a_specialist_finds_a_resource_checks_it_and_private_listings_stay_private,
     let other_person = app.other_person;
     assert_eq!(s.get(&format!("/directory/services/{id}/refer?person={other_person}")).await.status, StatusCode::NOT_FOUND);
 });
+
+both!(an_admin_adds_a_private_listing_that_only_their_staff_find, async |app: &TestApp| {
+    seed(app).await;
+    let mut admin = app.login("admin@demo").await;
+    let form = admin.get("/admin/directory/listings").await;
+    assert_eq!(form.status, StatusCode::OK);
+    // Bad input: no name, a ZIP that is not one, closing before opening, a made-up day.
+    let r = admin
+        .post_form("/admin/directory/listings", &[("name", ""), ("organization", "Harbor Peer Network"), ("postal_code", "331"), ("days", "MO,XX"), ("opens", "17:00"), ("closes", "09:00")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["l-name-err", "l-postal_code-err", "l-days-err", "l-closes-err"] {
+        assert!(r.text.contains(&format!("id=\"{f}\"")), "{f} missing");
+    }
+    assert!(r.text.contains("Harbor Peer Network"), "what was typed is kept");
+    let r = admin
+        .post_form("/admin/directory/listings", &[
+            ("name", "Harbor Peer Warmline"), ("organization", "Harbor Peer Network"), ("description", "A peer to talk to in the evening."),
+            ("phone", "305-555-0177"), ("address_1", "12 Bay Rd"), ("city", "Miami"), ("state", "FL"), ("postal_code", "33125"),
+            ("days", "MO,TU,WE,TH,FR"), ("opens", "17:00"), ("closes", "23:00"), ("languages", "English, Spanish"),
+        ])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let path = r.location();
+    assert!(path.starts_with("/directory/services/"));
+    // Their specialist finds it at once; another organization never does.
+    let mut s = app.login("specialist@demo").await;
+    let v = s.get("/api/v1/resources/search?q=warmline+spanish").await.json();
+    assert_eq!(v["results"][0]["name"], "Harbor Peer Warmline", "{v}");
+    assert!(s.get(&path).await.text.contains("Only your organization sees this listing"));
+    let mut other = app.login("specialist@other").await;
+    assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+    let v = other.get("/api/v1/resources/search?q=warmline").await.json();
+    assert!(v["results"].as_array().unwrap().iter().all(|r| r["name"] != "Harbor Peer Warmline"));
+    assert!(admin.get("/admin/directory/listings").await.text.contains("Harbor Peer Warmline"));
+    assert!(app.store.count_audit(app.demo_org, "directory.private.create", None, Some("ok")).await.unwrap() >= 1);
+});
