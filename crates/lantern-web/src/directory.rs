@@ -458,7 +458,7 @@ async fn run(app: &AppState, ctx: &Ctx, p: &SearchParams) -> Result<(SearchOut, 
 }
 
 /// Search the community resource directory (and your organization's private listings).
-#[utoipa::path(get, path = "/api/v1/resources/search", tag = "directory", params(SearchParams),
+#[utoipa::path(get, path = "/api/v1/resources/search", tag = "directory", operation_id = "search_resources", params(SearchParams),
     responses((status = 200, body = SearchOut), (status = 400, description = "A parameter is not valid", content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn api_search(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuery) -> Result<Json<SearchOut>, ApiError> {

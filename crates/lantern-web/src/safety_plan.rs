@@ -364,7 +364,7 @@ fn to_json(version: i64, p: &SafetyPlan) -> SafetyPlanJson {
 }
 
 /// The current safety plan of a person.
-#[utoipa::path(get, path = "/api/v1/people/{id}/safety-plan", tag = "plans",
+#[utoipa::path(get, path = "/api/v1/people/{id}/safety-plan", tag = "plans", operation_id = "get_safety_plan",
     params(("id" = i64, Path, description = "Person id")),
     responses((status = 200, body = SafetyPlanJson), (status = 404, description = "No such person in your scope, or no plan yet", content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -378,7 +378,7 @@ pub async fn api_get(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Stri
 
 /// Saves a new version of a person's safety plan. `version` must be the current
 /// version (0 for the first plan); otherwise 409 and nothing is written.
-#[utoipa::path(put, path = "/api/v1/people/{id}/safety-plan", tag = "plans",
+#[utoipa::path(put, path = "/api/v1/people/{id}/safety-plan", tag = "plans", operation_id = "put_safety_plan",
     params(("id" = i64, Path, description = "Person id")),
     request_body = SafetyPlanJson,
     responses((status = 200, body = SafetyPlanJson), (status = 409, description = "Someone saved a newer version", content_type = "application/problem+json"),

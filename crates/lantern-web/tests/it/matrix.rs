@@ -114,6 +114,15 @@ fn every_route_is_declared_once() {
     // Every API route except the document itself is in the OpenAPI document
     // (the HSDS routes follow the HSDS specification's own document).
     let doc = serde_json::to_value(lantern_web::api::openapi()).unwrap();
+    // Operation ids are unique (an OpenAPI 3.1 rule that client generators rely on).
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                assert!(ids.insert(id.to_string()), "operationId {id} is used twice (again at {method} {path})");
+            }
+        }
+    }
     for s in specs.iter().filter(|s| s.api && s.path != "/api/v1/openapi.json" && !s.path.starts_with("/hsds/")) {
         let m = s.method.to_lowercase();
         assert!(doc["paths"][s.path][&m].is_object(), "{} {} is missing from the OpenAPI document", s.method, s.path);
