@@ -320,6 +320,72 @@ async fn specialist_keyboard_flow_in_chromium() {
     c.goto(&format!("{base}/reports/units?from=2000-01-01")).await.unwrap();
     axe_clean(&c, &axe, "/reports/units").await;
 
+    // The supervisor finds a resource: plain words with a typo, the keyboard only.
+    let dir = lantern_search::synth::hsds_directory(30, 3);
+    app.store.directory_import(&dir, "test", "synthetic", 0, None, &lantern_store::users::Who::default(), &mut |_, _| {}).await.unwrap();
+    c.goto(&format!("{base}/directory")).await.unwrap();
+    axe_clean(&c, &axe, "/directory").await;
+    tab_to(&c, "#d-q").await;
+    type_here(&c, "fod pantry").await;
+    press_enter(&c).await;
+    wait_for_path(&c, "/directory").await;
+    let mut found = String::new();
+    for _ in 0..50 {
+        if let Ok(e) = c.find(Locator::Css("ol.results li h3 a")).await {
+            found = e.text().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found.contains("Food Pantry"), "first result: {found:?}");
+    axe_clean(&c, &axe, "/directory with results").await;
+    tab_to(&c, "ol.results li h3 a").await;
+    press_enter(&c).await;
+    wait_for_path(&c, "/directory/services/").await;
+    axe_clean(&c, &axe, "/directory/services/{id}").await;
+
+    // Sign out; the person signs in and writes their safety plan in the portal, then opens the pocket card.
+    tab_to(&c, "form[action='/logout'] button").await;
+    press_enter(&c).await;
+    wait_for_path(&c, "/login").await;
+    tab_to(&c, "#email").await;
+    type_here(&c, "peer@demo").await;
+    tab_to(&c, "#password").await;
+    type_here(&c, PASSWORD).await;
+    press_enter(&c).await;
+    wait_for_path(&c, "/me").await;
+    tab_to(&c, &format!("a[href='/people/{person}/safety-plan']")).await;
+    press_enter(&c).await;
+    wait_for_path(&c, &format!("/people/{person}/safety-plan")).await;
+    axe_clean(&c, &axe, "/people/{id}/safety-plan (empty)").await;
+    tab_to(&c, &format!("a[href='/people/{person}/safety-plan/edit']")).await;
+    press_enter(&c).await;
+    wait_for_path(&c, &format!("/people/{person}/safety-plan/edit")).await;
+    axe_clean(&c, &axe, "/people/{id}/safety-plan/edit").await;
+    tab_to(&c, "#s-warning_signs").await;
+    type_here(&c, "I stop answering my phone.").await;
+    tab_to(&c, "#s-ask_name_0").await;
+    type_here(&c, "Rosa").await;
+    tab_to(&c, "#s-ask_phone_0").await;
+    type_here(&c, "305-555-0134").await;
+    press_enter(&c).await;
+    let mut saved = false;
+    for _ in 0..50 {
+        if c.current_url().await.unwrap().query().unwrap_or("").contains("saved=1") {
+            saved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(saved, "the plan was saved");
+    let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("I stop answering my phone.") && body.contains("988"), "{body}");
+    axe_clean(&c, &axe, "/people/{id}/safety-plan").await;
+    tab_to(&c, &format!("a[href='/people/{person}/safety-plan/card']")).await;
+    press_enter(&c).await;
+    wait_for_path(&c, &format!("/people/{person}/safety-plan/card")).await;
+    axe_clean(&c, &axe, "/people/{id}/safety-plan/card").await;
+
     c.close().await.unwrap();
     app.close().await;
 }
