@@ -69,7 +69,7 @@ fn validate_json_export(out: &Path, schema_dir: &Path) -> usize {
         let validator = validator(schema_dir, schema);
         let items: Vec<Value> = serde_json::from_slice(&std::fs::read(out.join(file)).unwrap()).unwrap();
         for item in &items {
-            let errors: Vec<String> = validator.iter_errors(item).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+            let errors: Vec<String> = validator.iter_errors(item).map(|e| format!("{} at {}", e, e.instance_path())).collect();
             assert!(errors.is_empty(), "{file}: object {} does not validate: {errors:?}", item["id"]);
             checked += 1;
         }
@@ -79,7 +79,7 @@ fn validate_json_export(out: &Path, schema_dir: &Path) -> usize {
 
 struct LocalFiles;
 impl jsonschema::Retrieve for LocalFiles {
-    fn retrieve(&self, uri: &jsonschema::Uri<&str>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let path = uri.path().as_str();
         Ok(serde_json::from_slice(&std::fs::read(path)?)?)
     }
