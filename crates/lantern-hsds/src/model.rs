@@ -619,3 +619,40 @@ pub struct Unit {
     pub metadata: Vec<Metadata>,
 }
 
+
+impl Service {
+    /// Every phone number given for the service, its own first, then its locations' and its
+    /// organization's (in a fully nested service), without blanks or repeats.
+    pub fn phone_numbers(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let all = self
+            .phones
+            .iter()
+            .chain(self.service_at_locations.iter().flat_map(|x| x.phones.iter()))
+            .chain(self.service_at_locations.iter().filter_map(|x| x.location.as_deref()).flat_map(|l| l.phones.iter()))
+            .chain(self.organization.iter().flat_map(|o| o.phones.iter()));
+        for p in all {
+            let n = p.number.trim();
+            if !n.is_empty() && !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// The addresses of the service's locations (in a fully nested service).
+    pub fn addresses(&self) -> impl Iterator<Item = &Address> {
+        self.service_at_locations.iter().filter_map(|x| x.location.as_deref()).flat_map(|l| l.addresses.iter())
+    }
+}
+
+impl Address {
+    /// "12 Bay Rd, Miami, FL, 33125", leaving out empty parts.
+    pub fn one_line(&self) -> String {
+        [self.address_1.as_str(), self.city.as_str(), self.state_province.as_str(), self.postal_code.as_str()]
+            .into_iter()
+            .filter(|x| !x.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

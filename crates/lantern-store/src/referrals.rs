@@ -247,14 +247,7 @@ impl Store {
             Err(StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let phone = s
-            .phones
-            .iter()
-            .chain(s.service_at_locations.iter().flat_map(|x| x.phones.iter()))
-            .chain(s.organization.iter().flat_map(|o| o.phones.iter()))
-            .map(|p| p.number.clone())
-            .find(|n| !n.trim().is_empty())
-            .unwrap_or_default();
+        let phone = s.phone_numbers().first().map(|n| n.to_string()).unwrap_or_default();
         let mut organization_name = s.organization.as_ref().map(|o| o.name.clone()).unwrap_or_default();
         if organization_name.is_empty() {
             if let Some(oid) = s.organization_id.as_deref() {

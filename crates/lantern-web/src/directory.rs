@@ -305,25 +305,13 @@ pub struct ResultOut {
 }
 
 fn first_phone(s: &Service) -> Option<String> {
-    s.phones
-        .iter()
-        .chain(s.service_at_locations.iter().flat_map(|x| x.phones.iter()))
-        .chain(s.service_at_locations.iter().filter_map(|x| x.location.as_deref()).flat_map(|l| l.phones.iter()))
-        .chain(s.organization.iter().flat_map(|o| o.phones.iter()))
-        .map(|p| p.number.clone())
-        .find(|n| !n.trim().is_empty())
+    s.phone_numbers().first().map(|n| n.to_string())
 }
 
 fn first_address(s: &Service) -> Option<String> {
-    let loc = s.service_at_locations.iter().filter_map(|x| x.location.as_deref()).next()?;
-    let a = loc.addresses.iter().find(|a| a.address_type == "physical").or_else(|| loc.addresses.first())?;
-    let line = [a.address_1.as_str(), a.city.as_str(), a.state_province.as_str(), a.postal_code.as_str()]
-        .iter()
-        .filter(|x| !x.trim().is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    (!line.is_empty()).then_some(line)
+    let mut all: Vec<&lantern_hsds::Address> = s.addresses().collect();
+    all.sort_by_key(|a| a.address_type != "physical");
+    all.first().map(|a| a.one_line()).filter(|l| !l.is_empty())
 }
 
 fn hours_today(b: &Built, h: &Hit, now: jiff::Timestamp) -> Option<String> {
@@ -593,21 +581,12 @@ pub async fn service(State(app): State<AppState>, ctx: Ctx, Path(id): Path<Strin
         Some(d) => d.until(today).map(|sp| i64::from(sp.get_days()) > settings.stale_after_days).unwrap_or(false),
         None => true,
     };
-    let mut phones: Vec<(String, String)> = Vec::new();
-    for ph in s.phones.iter().chain(s.service_at_locations.iter().flat_map(|x| x.phones.iter())).chain(s.service_at_locations.iter().filter_map(|x| x.location.as_deref()).flat_map(|l| l.phones.iter())) {
-        let href: String = ph.number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
-        if !ph.number.trim().is_empty() && !phones.iter().any(|(n, _)| n == &ph.number) {
-            phones.push((ph.number.clone(), format!("tel:{href}")));
-        }
-    }
-    let addresses = s
-        .service_at_locations
-        .iter()
-        .filter_map(|x| x.location.as_deref())
-        .flat_map(|l| l.addresses.iter())
-        .map(|a| [a.address_1.as_str(), a.city.as_str(), a.state_province.as_str(), a.postal_code.as_str()].iter().filter(|x| !x.trim().is_empty()).copied().collect::<Vec<_>>().join(", "))
-        .filter(|l| !l.is_empty())
+    let phones: Vec<(String, String)> = s
+        .phone_numbers()
+        .into_iter()
+        .map(|n| (n.to_string(), format!("tel:{}", n.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>())))
         .collect();
+    let addresses = s.addresses().map(|a| a.one_line()).filter(|l| !l.is_empty()).collect();
     let mut hours = Vec::new();
     if let Some(d) = &doc {
         use jiff::civil::Weekday::*;

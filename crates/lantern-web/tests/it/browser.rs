@@ -83,6 +83,15 @@ async fn press_enter(c: &Client) {
     c.active_element().await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
 }
 
+/// Signs in on the login form with the keyboard.
+async fn sign_in(c: &Client, email: &str) {
+    tab_to(c, "#email").await;
+    type_here(c, email).await;
+    tab_to(c, "#password").await;
+    type_here(c, PASSWORD).await;
+    press_enter(c).await;
+}
+
 async fn wait_for_path(c: &Client, prefix: &str) -> String {
     for _ in 0..50 {
         let u = c.current_url().await.unwrap();
@@ -134,11 +143,7 @@ async fn specialist_keyboard_flow_in_chromium() {
     // Sign in with the keyboard.
     c.goto(&format!("{base}/login")).await.unwrap();
     axe_clean(&c, &axe, "/login").await;
-    tab_to(&c, "#email").await;
-    type_here(&c, "specialist@demo").await;
-    tab_to(&c, "#password").await;
-    type_here(&c, PASSWORD).await;
-    press_enter(&c).await;
+    sign_in(&c, "specialist@demo").await;
     wait_for_path(&c, "/caseload").await;
     axe_clean(&c, &axe, "/caseload").await;
 
@@ -288,11 +293,7 @@ async fn specialist_keyboard_flow_in_chromium() {
 
     // The peer's portal is clean too.
     c.goto(&format!("{base}/login")).await.unwrap();
-    tab_to(&c, "#email").await;
-    type_here(&c, "peer@demo").await;
-    tab_to(&c, "#password").await;
-    type_here(&c, PASSWORD).await;
-    press_enter(&c).await;
+    sign_in(&c, "peer@demo").await;
     wait_for_path(&c, "/me").await;
     axe_clean(&c, &axe, "/me").await;
     tab_to(&c, "header form button").await;
@@ -300,11 +301,7 @@ async fn specialist_keyboard_flow_in_chromium() {
     wait_for_path(&c, "/login").await;
 
     // The supervisor co-signs from the queue, with the keyboard; the queue and the units report are clean.
-    tab_to(&c, "#email").await;
-    type_here(&c, "supervisor@demo").await;
-    tab_to(&c, "#password").await;
-    type_here(&c, PASSWORD).await;
-    press_enter(&c).await;
+    sign_in(&c, "supervisor@demo").await;
     wait_for_path(&c, "/caseload").await;
     c.goto(&format!("{base}/cosign")).await.unwrap();
     axe_clean(&c, &axe, "/cosign").await;
@@ -348,11 +345,7 @@ async fn specialist_keyboard_flow_in_chromium() {
     tab_to(&c, "form[action='/logout'] button").await;
     press_enter(&c).await;
     wait_for_path(&c, "/login").await;
-    tab_to(&c, "#email").await;
-    type_here(&c, "peer@demo").await;
-    tab_to(&c, "#password").await;
-    type_here(&c, PASSWORD).await;
-    press_enter(&c).await;
+    sign_in(&c, "peer@demo").await;
     wait_for_path(&c, "/me").await;
     tab_to(&c, &format!("a[href='/people/{person}/safety-plan']")).await;
     press_enter(&c).await;
