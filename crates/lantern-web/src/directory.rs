@@ -9,7 +9,7 @@
 //! notices a change rebuilds, and requests meanwhile keep the previous index. Changes made by this
 //! process drop the index at once, so the next search sees them.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use askama::Template;
@@ -53,8 +53,6 @@ pub struct SearchState {
     rebuilding: AtomicBool,
     /// Serializes synchronous builds (the first search after start or after a change).
     build_lock: tokio::sync::Mutex<()>,
-    /// Last background build error, for the logs.
-    last_error: Mutex<Option<String>>,
 }
 
 impl SearchState {
@@ -128,10 +126,8 @@ pub async fn current(app: &AppState) -> Result<Arc<Built>, AppError> {
                     *s.built.write().unwrap_or_else(|e| e.into_inner()) = Some(nb.clone());
                     return Ok(nb);
                 }
-                Err(e) => {
-                    tracing::warn!("directory index rebuild failed: {e}");
-                    *s.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.to_string());
-                }
+                // Keep answering from the previous index; the next check tries again.
+                Err(e) => tracing::warn!("directory index rebuild failed: {e}"),
             }
         }
         return Ok(b);

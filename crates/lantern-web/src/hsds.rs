@@ -107,8 +107,7 @@ fn to_value<T: Serialize>(t: &T) -> Result<Value, AppError> {
 fn service_list_item(s: &lantern_hsds::Service) -> Result<Value, AppError> {
     let mut v = to_value(s)?;
     if let Value::Object(m) = &mut v {
-        m.retain(|k, val| !val.is_array() || k == "additional_urls");
-        m.remove("additional_urls");
+        m.retain(|_, val| !val.is_array());
         if let Some(Value::Object(o)) = m.get_mut("organization") {
             o.retain(|_, val| !val.is_array());
         }
