@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_safety_plans.sql"),
         postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
     },
+    Migration {
+        version: 18,
+        name: "time_corrections",
+        sqlite: include_str!("../migrations/sqlite/0018_time_corrections.sql"),
+        postgres: include_str!("../migrations/postgres/0018_time_corrections.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
