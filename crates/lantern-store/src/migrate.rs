@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_safety_plans.sql"),
         postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
     },
+    Migration {
+        version: 14,
+        name: "care_team",
+        sqlite: include_str!("../migrations/sqlite/0014_care_team.sql"),
+        postgres: include_str!("../migrations/postgres/0014_care_team.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -18,3 +18,4 @@ mod people;
 mod referrals;
 mod review;
 mod safety_plan;
+mod team;
