@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod browser_kit;
 mod browser_referral;
+mod browser_team;
 mod catalogue;
 mod crisis;
 mod directory;
