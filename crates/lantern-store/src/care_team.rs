@@ -78,6 +78,7 @@ pub struct ShareRow {
     pub shared_ms: i64,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn entry(org_id: i64, now: i64, who: &Who, action: &str, person_id: i64, object_type: &str, id: impl ToString, reason: String) -> NewEntry {
     NewEntry {
         org_id,
