@@ -521,15 +521,108 @@ pub fn content_hash(person_id: i64, c: &NoteContent, private_line: &str, signer:
     hex::encode(h.finalize())
 }
 
-/// SHA-256 (hex) of an addendum and who signed it.
-pub fn addendum_hash(note_id: i64, body: &str, signer: &str, credentials: &str, signed_ms: i64) -> String {
+/// Corrected start and end times carried by an addendum: the note's own
+/// content never changes, but units and reports use the corrected times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeCorrection {
+    pub start: Time,
+    pub end: Time,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub minutes: i64,
+}
+
+impl TimeCorrection {
+    /// "14:00–14:45", as shown under the note and hashed with the addendum.
+    pub fn label(&self) -> String {
+        format!("{}–{}", self.start.strftime("%H:%M"), self.end.strftime("%H:%M"))
+    }
+}
+
+/// Checks a time correction typed for a signed note held on `date`: both
+/// times or neither (`Ok(None)`), well-formed, end after start, at most 12
+/// hours, on the note's own date (a wrong date is a new note, not a correction).
+pub fn parse_time_correction(date: Option<Date>, start: &str, end: &str, tz: &TimeZone) -> Result<Option<TimeCorrection>, ValidationErrors> {
+    let (start, end) = (start.trim(), end.trim());
+    if start.is_empty() && end.is_empty() {
+        return Ok(None);
+    }
+    let mut e = ValidationErrors::default();
+    let s = parse_time(start);
+    let t = parse_time(end);
+    if s.is_none() {
+        e.push(FieldError::new("corrected_start", "error-time-format", "must be a time like 14:30"));
+    }
+    if t.is_none() {
+        e.push(FieldError::new("corrected_end", "error-time-format", "must be a time like 14:30"));
+    }
+    let Some(date) = date else {
+        e.push(FieldError::new("corrected_start", "error-correction-no-date", "this note has no date, so its times cannot be corrected"));
+        return Err(e);
+    };
+    let (Some(s), Some(t)) = (s, t) else { return Err(e) };
+    match local_span(date, s, t, tz) {
+        Ok((start_ms, end_ms, minutes)) => Ok(Some(TimeCorrection { start: s, end: t, start_ms, end_ms, minutes })),
+        Err(TimeError::EndBeforeStart) => {
+            e.push(FieldError::new("corrected_end", "error-end-before-start", "the end is before the start"));
+            Err(e)
+        }
+        Err(TimeError::TooLong) => {
+            e.push(FieldError::new("corrected_end", "error-too-long-encounter", "longer than 12 hours; check the times"));
+            Err(e)
+        }
+        Err(TimeError::OutOfRange) => {
+            e.push(FieldError::new("corrected_start", "error-time-format", "the time could not be placed in the time zone"));
+            Err(e)
+        }
+    }
+}
+
+/// SHA-256 (hex) of an addendum and who signed it; a time correction is part
+/// of what is signed.
+pub fn addendum_hash(note_id: i64, body: &str, correction: Option<&TimeCorrection>, signer: &str, credentials: &str, signed_ms: i64) -> String {
     let mut h = Sha256::new();
     put(&mut h, "note", &note_id.to_string());
     put(&mut h, "body", body);
+    if let Some(c) = correction {
+        put(&mut h, "corrected", &format!("{}..{}", c.start_ms, c.end_ms));
+    }
     put(&mut h, "signer", signer);
     put(&mut h, "credentials", credentials);
     put(&mut h, "signed_ms", &signed_ms.to_string());
     hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod correction_tests {
+    use super::*;
+
+    fn ny() -> TimeZone {
+        TimeZone::get("America/New_York").unwrap()
+    }
+
+    #[test]
+    fn a_time_correction_is_both_times_or_neither_and_checked_like_a_note() {
+        let d: Date = "2026-03-08".parse().unwrap(); // the spring-forward day in New York
+        assert_eq!(parse_time_correction(Some(d), "", " ", &ny()).unwrap(), None);
+        let c = parse_time_correction(Some(d), "01:30", "03:30", &ny()).unwrap().unwrap();
+        assert_eq!((c.minutes, c.label()), (60, "01:30–03:30".to_string()), "real elapsed minutes across the gap");
+        let e = parse_time_correction(Some(d), "14:00", "", &ny()).unwrap_err();
+        assert_eq!(e.for_field("corrected_end").unwrap().key, "error-time-format");
+        let e = parse_time_correction(Some(d), "15:00", "14:00", &ny()).unwrap_err();
+        assert_eq!(e.for_field("corrected_end").unwrap().key, "error-end-before-start");
+        let e = parse_time_correction(None, "14:00", "15:00", &ny()).unwrap_err();
+        assert_eq!(e.for_field("corrected_start").unwrap().key, "error-correction-no-date");
+        let e = parse_time_correction(Some(d), "9am", "10:00", &ny()).unwrap_err();
+        assert!(e.for_field("corrected_start").is_some());
+    }
+
+    #[test]
+    fn a_correction_is_part_of_the_addendum_hash() {
+        let d: Date = "2026-05-04".parse().unwrap();
+        let c = parse_time_correction(Some(d), "14:00", "14:30", &ny()).unwrap().unwrap();
+        assert_ne!(addendum_hash(1, "Times", Some(&c), "A", "CPRS", 5), addendum_hash(1, "Times", None, "A", "CPRS", 5));
+    }
 }
 
 #[cfg(test)]

@@ -107,6 +107,8 @@ pub struct Addendum {
     pub body: String,
     pub at_ms: i64,
     pub content_hash: String,
+    /// Corrected local times ("14:00", "14:45") and minutes, when the addendum corrects them.
+    pub corrected: Option<(String, String, i64)>,
 }
 
 /// What signing came to.
@@ -347,7 +349,8 @@ async fn recompute_day(conn: &mut sqlx::AnyConnection, org_id: i64, day: Date, p
             linked = format!("({linked} OR e.author_id IN ({}))", list(4 + people.len(), &providers));
         }
         let sql = format!(
-            "SELECT e.id, e.person_id, e.author_id, e.start_ms, e.minutes, e.units, e.billed_units, e.over_cap_units FROM encounters e
+            "SELECT e.id, e.person_id, e.author_id, COALESCE(e.corrected_start_ms, e.start_ms) AS start_ms, COALESCE(e.corrected_minutes, e.minutes) AS minutes,
+                    e.units, e.billed_units, e.over_cap_units FROM encounters e
              WHERE e.org_id = $1 AND e.on_date = $2 AND e.service_code_id = $3 AND {linked}
                AND e.status IN ('signed', 'awaiting_cosign', 'cosigned') AND e.minutes IS NOT NULL AND e.kind <> 'attempted_contact'"
         );
@@ -799,22 +802,39 @@ impl Store {
 
     /// Adds a signed addendum to a signed note. Addenda are never changed.
     pub async fn add_addendum(&self, org_id: i64, note_id: i64, author_id: i64, body: &str, who: &Who) -> Result<i64> {
+        self.add_addendum_correcting(org_id, note_id, author_id, body, "", "", who).await
+    }
+
+    /// Adds a signed addendum that may also correct the note's start and end
+    /// times (both or neither, on the note's date). The note's own content is
+    /// never changed: the correction is kept with the addendum and in the
+    /// note's `corrected_*` columns, and the units of the day's affected notes
+    /// are recomputed from the corrected minutes in the same transaction, so
+    /// the units report follows the correction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_addendum_correcting(&self, org_id: i64, note_id: i64, author_id: i64, body: &str, start: &str, end: &str, who: &Who) -> Result<i64> {
         let now = self.now_ms();
         let mut errors = ValidationErrors::default();
         let body = lantern_domain::validate::text(&mut errors, "addendum", body, true, encounter::MAX_SECTION);
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
+        let org = self.org_cached(org_id).await?;
+        let tz = jiff::tz::TimeZone::get(&org.time_zone).map_err(|_| StoreError::Conflict(format!("unknown time zone {}", org.time_zone)))?;
         let mut tx = self.begin_write().await?;
         let n = note_in(&mut tx, org_id, note_id).await?;
         if !n.status.is_signed() {
             return Err(StoreError::Conflict("addenda are for signed notes; this one can still be edited".into()));
         }
+        let correction = encounter::parse_time_correction(n.content.date, start, end, &tz).map_err(StoreError::Invalid)?;
         let r = sqlx::query("SELECT display_name, credentials FROM users WHERE id = $1 AND org_id = $2").bind(author_id).bind(org_id).fetch_one(&mut *tx).await?;
         let (name, credentials) = (row::s(&r, "display_name")?, row::s(&r, "credentials")?);
-        let hash = encounter::addendum_hash(note_id, &body, &name, &credentials, now);
+        let hash = encounter::addendum_hash(note_id, &body, correction.as_ref(), &name, &credentials, now);
+        let (cs, ce) = correction.map(|c| (c.start.strftime("%H:%M").to_string(), c.end.strftime("%H:%M").to_string())).unwrap_or_default();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO encounter_addenda (encounter_id, author_id, author_name, credentials, body, at_ms, content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO encounter_addenda (encounter_id, author_id, author_name, credentials, body, at_ms, content_hash,
+                 corrected_start_local, corrected_end_local, corrected_start_ms, corrected_end_ms, corrected_minutes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(note_id)
         .bind(author_id)
@@ -823,9 +843,27 @@ impl Store {
         .bind(&body)
         .bind(now)
         .bind(&hash)
+        .bind(&cs)
+        .bind(&ce)
+        .bind(correction.map(|c| c.start_ms))
+        .bind(correction.map(|c| c.end_ms))
+        .bind(correction.map(|c| c.minutes))
         .fetch_one(&mut *tx)
         .await?;
-        append(&mut tx, &entry(org_id, now, who, "encounter.addendum", n.person_id, note_id, hash)).await?;
+        if let (Some(c), Some(day)) = (correction, n.content.date) {
+            sqlx::query("UPDATE encounters SET corrected_start_ms = $2, corrected_minutes = $3 WHERE id = $1")
+                .bind(note_id)
+                .bind(c.start_ms)
+                .bind(c.minutes)
+                .execute(&mut *tx)
+                .await?;
+            recompute_day(&mut tx, org_id, day, n.person_id, n.author_id, n.content.service_code).await?;
+        }
+        let detail = match correction {
+            Some(c) => format!("{hash} time {}", c.label()),
+            None => hash,
+        };
+        append(&mut tx, &entry(org_id, now, who, "encounter.addendum", n.person_id, note_id, detail)).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -851,7 +889,10 @@ impl Store {
     }
 
     pub async fn addenda(&self, note_id: i64) -> Result<Vec<Addendum>> {
-        let rows = sqlx::query("SELECT id, author_name, credentials, body, at_ms, content_hash FROM encounter_addenda WHERE encounter_id = $1 ORDER BY at_ms, id")
+        let rows = sqlx::query(
+            "SELECT id, author_name, credentials, body, at_ms, content_hash, corrected_start_local, corrected_end_local, corrected_minutes
+             FROM encounter_addenda WHERE encounter_id = $1 ORDER BY at_ms, id",
+        )
             .bind(note_id)
             .fetch_all(self.pool())
             .await?;
@@ -864,6 +905,10 @@ impl Store {
                     body: row::s(r, "body")?,
                     at_ms: row::i(r, "at_ms")?,
                     content_hash: row::s(r, "content_hash")?,
+                    corrected: match row::oi(r, "corrected_minutes")? {
+                        Some(m) => Some((row::s(r, "corrected_start_local")?, row::s(r, "corrected_end_local")?, m)),
+                        None => None,
+                    },
                 })
             })
             .collect()
@@ -1002,7 +1047,7 @@ impl Store {
         let author = if by_specialist { ", e.author_id" } else { "" };
         let rows = sqlx::query(&format!(
             "SELECT substr(e.on_date, 1, 7) AS month, e.service_code_id{author}, COUNT(*) AS notes,
-                    CAST(COALESCE(SUM(e.minutes), 0) AS BIGINT) AS minutes, CAST(SUM(e.billed_units) AS BIGINT) AS billed,
+                    CAST(COALESCE(SUM(COALESCE(e.corrected_minutes, e.minutes)), 0) AS BIGINT) AS minutes, CAST(SUM(e.billed_units) AS BIGINT) AS billed,
                     CAST(SUM(e.over_cap_units) AS BIGINT) AS over_cap
              FROM encounters e
              WHERE e.org_id = $1 AND e.on_date >= $2 AND e.on_date <= $3 AND e.status IN ('signed', 'awaiting_cosign', 'cosigned')

@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_care_team.sql"),
         postgres: include_str!("../migrations/postgres/0014_care_team.sql"),
     },
+    Migration {
+        version: 18,
+        name: "time_corrections",
+        sqlite: include_str!("../migrations/sqlite/0018_time_corrections.sql"),
+        postgres: include_str!("../migrations/postgres/0018_time_corrections.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

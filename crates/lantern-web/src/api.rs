@@ -606,6 +606,10 @@ pub struct AddendumOut {
     pub body: String,
     pub at_ms: i64,
     pub content_hash: String,
+    /// The corrected times, when this addendum corrects them; units and reports use them.
+    pub corrected_start: Option<String>,
+    pub corrected_end: Option<String>,
+    pub corrected_minutes: Option<i64>,
 }
 
 /// A note as the API shows it.
@@ -696,6 +700,12 @@ pub struct ReturnIn {
 #[serde(deny_unknown_fields)]
 pub struct AddendumIn {
     pub body: String,
+    /// Corrected start time ("14:00") on the note's date; give both or neither.
+    #[serde(default)]
+    pub corrected_start: String,
+    /// Corrected end time ("14:45").
+    #[serde(default)]
+    pub corrected_end: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -792,7 +802,13 @@ async fn parse_note_in(app: &AppState, ctx: &Ctx, input: &encounter::NoteInput, 
 async fn note_response(app: &AppState, ctx: &Ctx, id: i64, status: StatusCode) -> ApiResult {
     let n = app.store.note(ctx.org(), id).await?;
     let sigs = app.store.signatures(id).await?.into_iter().map(|s| SignatureOut { kind: s.kind, name: s.name, credentials: s.credentials, at_ms: s.at_ms, content_hash: s.content_hash, comment: s.comment }).collect();
-    let adds = app.store.addenda(id).await?.into_iter().map(|a| AddendumOut { id: a.id, author_name: a.author_name, credentials: a.credentials, body: a.body, at_ms: a.at_ms, content_hash: a.content_hash }).collect();
+    let adds = app.store.addenda(id).await?.into_iter().map(|a| {
+        let (corrected_start, corrected_end, corrected_minutes) = match a.corrected {
+            Some((s, e, m)) => (Some(s), Some(e), Some(m)),
+            None => (None, None, None),
+        };
+        AddendumOut { id: a.id, author_name: a.author_name, credentials: a.credentials, body: a.body, at_ms: a.at_ms, content_hash: a.content_hash, corrected_start, corrected_end, corrected_minutes }
+    }).collect();
     let out = note_out(&n, &ctx.user.credentials, sigs, adds);
     Ok(with_etag(json_ok(status, &out), n.version))
 }
@@ -974,7 +990,7 @@ pub async fn add_addendum(State(app): State<AppState>, ctx: Ctx, Path(raw): Path
     let id = parse_id(&raw)?;
     note_for(&app, &ctx, id, NoteAction::Addendum).await?;
     let input: AddendumIn = parse_body(&body)?;
-    app.store.add_addendum(ctx.org(), id, ctx.user.id, &input.body, &ctx.who()).await?;
+    app.store.add_addendum_correcting(ctx.org(), id, ctx.user.id, &input.body, &input.corrected_start, &input.corrected_end, &ctx.who()).await?;
     note_response(&app, &ctx, id, StatusCode::CREATED).await
 }
 

@@ -403,6 +403,16 @@ pub struct AddendumView {
     pub when: String,
     pub body: String,
     pub hash: String,
+    /// "Time corrected to 14:00–14:45 (45 minutes)", when it corrects the times.
+    pub correction: String,
+}
+
+/// What was typed in the addendum form, kept when it is sent back with errors.
+#[derive(Debug, Clone, Default)]
+pub struct AddendumForm {
+    pub text: String,
+    pub corrected_start: String,
+    pub corrected_end: String,
 }
 
 #[derive(Template)]
@@ -425,12 +435,12 @@ pub struct NotePage {
     pub can_edit: bool,
     pub notice: String,
     pub errors: FormErrors,
-    pub addendum: String,
+    pub addendum: AddendumForm,
     pub comment: String,
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn render_note(app: &AppState, ctx: &Ctx, n: Note, facts: NoteFacts, notice: String, errors: FormErrors, addendum: String, comment: String, status: StatusCode) -> PageResult {
+async fn render_note(app: &AppState, ctx: &Ctx, n: Note, facts: NoteFacts, notice: String, errors: FormErrors, addendum: AddendumForm, comment: String, status: StatusCode) -> PageResult {
     let t = &app.t;
     let org = app.store.org_cached(ctx.org()).await?;
     let person = app.store.person_facts(&ctx.actor, n.person_id).await?;
@@ -479,6 +489,10 @@ async fn render_note(app: &AppState, ctx: &Ctx, n: Note, facts: NoteFacts, notic
                 when: local(a.at_ms, &org.time_zone),
                 body: a.body.clone(),
                 hash: a.content_hash.clone(),
+                correction: match &a.corrected {
+                    Some((s, e, m)) => t.get_with("note-time-corrected", &[("start", s.clone().into()), ("end", e.clone().into()), ("minutes", (*m).into())]),
+                    None => String::new(),
+                },
             })
             .collect(),
         units_text: t.get_with("note-units-value", &[("billed", n.billed_units.into()), ("over", n.over_cap_units.into())]),
@@ -521,17 +535,21 @@ pub async fn view_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<St
         let person_id = n.person_id;
         return render_form(&app, &ctx, person_id, Some(&n), f, FormErrors::default(), false, notice, StatusCode::OK).await;
     }
-    render_note(&app, &ctx, n, facts, notice, FormErrors::default(), String::new(), String::new(), StatusCode::OK).await
+    render_note(&app, &ctx, n, facts, notice, FormErrors::default(), AddendumForm::default(), String::new(), StatusCode::OK).await
 }
 
 pub async fn add_addendum(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, body: axum::body::Bytes) -> PageResult {
     let id = parse_id(&raw)?;
     let (n, facts) = note_access(&app, &ctx, id, NoteAction::Addendum).await?;
     let pairs = pairs_of(&body)?;
-    let text = field(&pairs, "addendum").to_string();
-    match app.store.add_addendum(ctx.org(), id, ctx.user.id, &text, &ctx.who()).await {
+    let form = AddendumForm {
+        text: field(&pairs, "addendum").to_string(),
+        corrected_start: field(&pairs, "corrected_start").to_string(),
+        corrected_end: field(&pairs, "corrected_end").to_string(),
+    };
+    match app.store.add_addendum_correcting(ctx.org(), id, ctx.user.id, &form.text, &form.corrected_start, &form.corrected_end, &ctx.who()).await {
         Ok(_) => Ok(see_other(&format!("/notes/{id}?saved=addendum"))),
-        Err(StoreError::Invalid(v)) => render_note(&app, &ctx, n, facts, String::new(), FormErrors::from_validation(&app.t, &v), text, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(StoreError::Invalid(v)) => render_note(&app, &ctx, n, facts, String::new(), FormErrors::from_validation(&app.t, &v), form, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -546,7 +564,7 @@ async fn review(app: AppState, ctx: Ctx, raw: String, body: axum::body::Bytes, a
             let to = if field(&pairs, "from") == "queue" { "/cosign?done=1".to_string() } else { format!("/notes/{id}?saved={}", if approve { "cosigned" } else { "returned" }) };
             Ok(see_other(&to))
         }
-        Err(StoreError::Invalid(v)) => render_note(&app, &ctx, n, facts, String::new(), FormErrors::from_validation(&app.t, &v), String::new(), comment, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(StoreError::Invalid(v)) => render_note(&app, &ctx, n, facts, String::new(), FormErrors::from_validation(&app.t, &v), AddendumForm::default(), comment, StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(e) => Err(e.into()),
     }
 }

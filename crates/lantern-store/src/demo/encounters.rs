@@ -661,7 +661,7 @@ pub(crate) async fn generate(store: &Store, s: &Setup, people: &[PersonSeed]) ->
             if signed && c.kind != Kind::AttemptedContact && rng.gen_bool(0.01) {
                 let at = (r.signed_ms.unwrap_or(now) + rng.gen_range(2..72) * 3_600_000).min(now.max(r.signed_ms.unwrap_or(now)));
                 let body = CORRECTIONS[rng.gen_range(0..CORRECTIONS.len())].to_string();
-                let hash = encounter::addendum_hash(r.id, &body, &name, &cred, at);
+                let hash = encounter::addendum_hash(r.id, &body, None, &name, &cred, at);
                 addenda.push(vec![V::I(r.id), V::I(r.author), V::S(name.clone()), V::S(cred.clone()), V::S(body), V::I(at), V::S(hash)]);
                 summary.addenda += 1;
             }

@@ -72,6 +72,55 @@ async fn write_and_sign(app: &TestApp, c: &mut Client, person: i64, date: &str) 
     id
 }
 
+both!(an_addendum_corrects_the_times_and_units_follow, async |app: &TestApp| {
+    let person = app.person_only_on_specialist1().await;
+    let date = yesterday(app).await;
+    let mut s1 = signed_in(app, "specialist@demo").await;
+    let d: jiff::civil::Date = date.parse().unwrap();
+    // The day's totals (minutes, billed units) over the other notes of that day, and with this one.
+    let report = |app: &TestApp| {
+        let store = app.store.clone();
+        let org = app.demo_org;
+        async move { store.units_report(org, d, d, false).await.unwrap().iter().map(|r| (r.minutes, r.billed_units)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)) }
+    };
+    let (m0, u0) = report(app).await;
+    let id = write_and_sign(app, &mut s1, person, &date).await;
+    let before = app.store.note(app.demo_org, id).await.unwrap();
+    assert_eq!((before.content.minutes, before.billed_units), (Some(50), 3), "10:00–10:50 under the 8-minute rule");
+    assert_eq!(report(app).await, (m0 + 50, u0 + 3));
+
+    // Bad corrections are named and change nothing: one time only, end before start, not a time.
+    for (start, end, field) in [("10:00", "", "corrected_end"), ("11:00", "10:00", "corrected_end"), ("ten", "10:30", "corrected_start")] {
+        let r = s1.post_form(&format!("/notes/{id}/addenda"), &[("addendum", "The meeting was shorter."), ("corrected_start", start), ("corrected_end", end)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{start}–{end}");
+        assert!(r.text.contains(&format!("id=\"f-{field}-err\"")), "{start}–{end}: the error is at {field}");
+        assert!(r.text.contains("The meeting was shorter."), "what was typed is kept");
+    }
+    let r = api(&mut s1, "POST", &format!("/api/v1/notes/{id}/addenda"), Some(json!({"body": "x", "corrected_start": "10:00", "corrected_end": "23:30"})), &[]).await;
+    assert_eq!((r.status, r.json()["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("corrected_end")), "more than 12 hours");
+    assert!(app.store.addenda(id).await.unwrap().is_empty(), "nothing was added");
+
+    // The form: the meeting really ran 10:00–10:20. The note keeps what was signed; units follow the correction.
+    let r = s1.post_form(&format!("/notes/{id}/addenda"), &[("addendum", "The meeting ended at 10:20, not 10:50."), ("corrected_start", "10:00"), ("corrected_end", "10:20")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let after = app.store.note(app.demo_org, id).await.unwrap();
+    assert_eq!((after.content.minutes, after.content_hash.as_str()), (Some(50), before.content_hash.as_str()), "the signed content is unchanged");
+    assert_eq!(after.billed_units, 1, "20 minutes: one unit under the 8-minute rule");
+    assert_eq!(report(app).await, (m0 + 20, u0 + 1), "the units report uses the corrected times");
+    let page = s1.get(&format!("/notes/{id}")).await;
+    assert!(page.text.contains("Times corrected to 10:00–10:20 (20 minutes)."), "{}", page.text);
+    // The API: a later correction wins, and shows on the addendum.
+    let r = api(&mut s1, "POST", &format!("/api/v1/notes/{id}/addenda"), Some(json!({"body": "Checked the sign-in sheet: 10:00 to 10:38.", "corrected_start": "10:00", "corrected_end": "10:38"})), &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let adds = r.json()["addenda"].as_array().unwrap().clone();
+    assert_eq!((adds[1]["corrected_start"].as_str(), adds[1]["corrected_end"].as_str(), adds[1]["corrected_minutes"].as_i64()), (Some("10:00"), Some("10:38"), Some(38)));
+    assert_eq!(r.json()["billed_units"], 3, "38 minutes: three units under the 8-minute rule");
+    assert_eq!(report(app).await, (m0 + 38, u0 + 3));
+    // A plain addendum leaves the correction as it is.
+    api(&mut s1, "POST", &format!("/api/v1/notes/{id}/addenda"), Some(json!({"body": "They called back."})), &[]).await;
+    assert_eq!(report(app).await, (m0 + 38, u0 + 3));
+});
+
 both!(signed_note_is_locked_only_addenda, async |app: &TestApp| {
     let person = app.person_only_on_specialist1().await;
     let date = yesterday(app).await;
