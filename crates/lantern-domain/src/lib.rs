@@ -10,6 +10,7 @@ pub mod audit;
 pub mod crisis;
 pub mod appointment;
 pub mod billing;
+pub mod care_team;
 pub mod consent;
 pub mod encounter;
 pub mod enrollment;

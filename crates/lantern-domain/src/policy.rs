@@ -48,6 +48,16 @@ pub enum PersonAction {
     /// Write the person's safety plan (and, later, their other plans): their
     /// team, or the person themself in their portal.
     WritePlan,
+    /// See who is on the person's care team (staff and outside providers):
+    /// the team, administrators, and the person themself.
+    ViewTeam,
+    /// The team's working side: shared tasks, handoff notes, outside providers
+    /// and sharing with them. The team only (administrators read, the person
+    /// does not see internal tasks or handoff notes).
+    TeamWork,
+    /// Read the team's working side (tasks, handoff notes, what was shared):
+    /// the team and administrators, never the person.
+    ViewTeamWork,
 }
 
 /// Actions that are not about one person.
@@ -120,6 +130,29 @@ pub fn decide_person(actor: &Actor, action: PersonAction, facts: &PersonFacts) -
                 Decision::Allow
             } else if admin {
                 // Administrators see records but do not write a person's plans.
+                Decision::Forbidden
+            } else {
+                Decision::NotFound
+            }
+        }
+        PersonAction::ViewTeam => {
+            if on_team || admin || (is_self && r.has(Role::Peer)) {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        PersonAction::ViewTeamWork => {
+            if on_team || admin {
+                Decision::Allow
+            } else {
+                Decision::NotFound
+            }
+        }
+        PersonAction::TeamWork => {
+            if on_team {
+                Decision::Allow
+            } else if admin {
                 Decision::Forbidden
             } else {
                 Decision::NotFound
@@ -226,7 +259,7 @@ mod tests {
         fn other_org_is_always_not_found(bits in 0i64..16, p in any::<bool>(), c in any::<bool>(), s in any::<bool>()) {
             let a = actor(Roles::from_bits(bits), Some(7));
             let facts = PersonFacts { org_id: Some(OrgId(2)), person_id: Some(PersonId(7)), is_primary: p, on_care_team: c, supervises: s };
-            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog, PersonAction::AssignTeam, PersonAction::Crisis, PersonAction::WritePlan] {
+            for action in [PersonAction::View, PersonAction::EditProfile, PersonAction::ChangeEnrollment, PersonAction::ViewAccessLog, PersonAction::AssignTeam, PersonAction::Crisis, PersonAction::WritePlan, PersonAction::ViewTeam, PersonAction::TeamWork, PersonAction::ViewTeamWork] {
                 prop_assert_eq!(decide_person(&a, action, &facts), Decision::NotFound);
             }
         }
@@ -270,6 +303,20 @@ mod tests {
         assert_eq!(decide_person(&a, PersonAction::WritePlan, &other), Decision::NotFound);
         let admin = actor(Roles::empty().with(Role::Admin), None);
         assert_eq!(decide_person(&admin, PersonAction::WritePlan, &other), Decision::Forbidden);
+    }
+
+    #[test]
+    fn a_peer_sees_their_team_but_not_its_working_side() {
+        let a = actor(Roles::empty().with(Role::Peer), Some(3));
+        let own = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), ..Default::default() };
+        assert!(decide_person(&a, PersonAction::ViewTeam, &own).is_allowed());
+        assert_eq!(decide_person(&a, PersonAction::TeamWork, &own), Decision::NotFound);
+        assert_eq!(decide_person(&a, PersonAction::ViewTeamWork, &own), Decision::NotFound);
+        let other = PersonFacts { person_id: Some(PersonId(4)), ..own };
+        assert_eq!(decide_person(&a, PersonAction::ViewTeam, &other), Decision::NotFound);
+        let sup = actor(Roles::empty().with(Role::Supervisor), None);
+        assert_eq!(decide_person(&sup, PersonAction::TeamWork, &own), Decision::NotFound);
+        assert!(decide_person(&sup, PersonAction::TeamWork, &PersonFacts { supervises: true, ..own }).is_allowed());
     }
 
     #[test]

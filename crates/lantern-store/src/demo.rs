@@ -17,6 +17,7 @@ use crate::people::{add_timeline, insert_person_raw, NewPerson};
 use crate::users::{NewUser, Who};
 use crate::{Result, Store, StoreError};
 
+mod care_team;
 mod encounters;
 pub use encounters::EncounterSummary;
 
@@ -332,6 +333,7 @@ impl Store {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);
             self.create_user(&peer, &who).await?;
+            self.demo_care_team(&care_team::Team { org_id: org.id, person_id: peer_person, specialist: s1.id, previous_specialist: s2.id, supervisor: sup.id, as_of: opts.as_of }).await?;
         }
         Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person, encounters: bulk })
     }

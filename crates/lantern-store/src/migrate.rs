@@ -82,6 +82,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
     },
     Migration {
+        version: 14,
+        name: "care_team",
+        sqlite: include_str!("../migrations/sqlite/0014_care_team.sql"),
+        postgres: include_str!("../migrations/postgres/0014_care_team.sql"),
+    },
+    Migration {
         version: 18,
         name: "time_corrections",
         sqlite: include_str!("../migrations/sqlite/0018_time_corrections.sql"),

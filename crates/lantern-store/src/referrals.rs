@@ -225,7 +225,7 @@ fn entry(org_id: i64, now: i64, who: &Who, action: &str, person_id: i64, object_
     }
 }
 
-async fn consents_in(conn: &mut sqlx::AnyConnection, org_id: i64, person_id: i64) -> Result<Vec<ConsentRow>> {
+pub(crate) async fn consents_in(conn: &mut sqlx::AnyConnection, org_id: i64, person_id: i64) -> Result<Vec<ConsentRow>> {
     let rows = sqlx::query(&format!("SELECT {CONSENT_COLS} FROM {CONSENT_FROM} WHERE c.org_id = $1 AND c.person_id = $2 ORDER BY c.recorded_ms DESC, c.id DESC"))
         .bind(org_id)
         .bind(person_id)

@@ -188,9 +188,14 @@ pub struct MeOut {
 #[openapi(
     info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment, caseloads, encounter notes and the language assistant. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
     paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, language_check, language_dismiss, crate::language::get_settings, crate::language::put_settings, note_options, create_note, list_notes, get_note, update_note, sign_note, cosign_note, return_note, add_addendum, crate::safety_plan::api_get, crate::safety_plan::api_put, crate::directory::api_search,
-        crate::referrals::api_list, crate::referrals::api_create, crate::referrals::api_get, crate::referrals::api_status, crate::referrals::api_consents, crate::referrals::api_create_consent, crate::referrals::api_revoke),
+        crate::referrals::api_list, crate::referrals::api_create, crate::referrals::api_get, crate::referrals::api_status, crate::referrals::api_consents, crate::referrals::api_create_consent, crate::referrals::api_revoke,
+        crate::team::api_team, crate::team::api_add_provider, crate::team::api_share, crate::team::api_tasks, crate::team::api_create_task, crate::team::api_task_done,
+        crate::team::api_handoffs, crate::team::api_hand_over, crate::team::api_acknowledge,
+        crate::crisis::api_list, crate::crisis::api_create, crate::crisis::api_get, crate::crisis::api_close, crate::crisis::api_follow_up),
     components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, LanguageIn, LanguageOut, LanguageFlag, DistressOut, DistressCue, DismissalIn, crate::language::LanguageSettingsDto, NoteIn, NoteOut, NoteList, SignatureOut, AddendumOut, ReturnIn, AddendumIn, NoteOptions, ServiceCodeOut, ActivityTypeOut, crate::safety_plan::SafetyPlanJson, crate::safety_plan::ContactJson, crate::directory::SearchOut, crate::directory::ResultOut,
-        crate::referrals::ReferralOut, crate::referrals::ReferralIn, crate::referrals::StatusIn, crate::referrals::ConsentOut, crate::referrals::ConsentIn, crate::referrals::RevokeIn)),
+        crate::referrals::ReferralOut, crate::referrals::ReferralIn, crate::referrals::StatusIn, crate::referrals::ConsentOut, crate::referrals::ConsentIn, crate::referrals::RevokeIn,
+        crate::team::MemberOut, crate::team::ProviderOut, crate::team::TeamOut, crate::team::ProviderIn, crate::team::ShareIn, crate::team::ShareOut, crate::team::TaskIn, crate::team::TaskOut,
+        crate::team::HandoffOut, crate::team::HandoffIn, crate::team::HandoffResult, crate::crisis::CrisisOut, crate::crisis::CrisisIn, crate::crisis::CrisisCreated, crate::crisis::CloseIn)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -396,7 +401,7 @@ pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: Bytes) -
     let today = app.store.today(ctx.org()).await?;
     let profile = parse_profile(&merge(ProfileInput::default(), input), today).map_err(AppError::Invalid)?;
     let primary = ctx.user.roles.has(Role::Specialist).then_some(ctx.user.id);
-    let care_team = if primary.is_none() { vec![(ctx.user.id, app.t.get("team-role-creator"))] } else { vec![] };
+    let care_team = if primary.is_none() { vec![(ctx.user.id, lantern_domain::care_team::TeamRole::Other.code().to_string())] } else { vec![] };
     let id = app.store.create_person(&NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary, care_team }, &ctx.who()).await?;
     let p = app.store.person(ctx.org(), id).await?;
     let mut r = with_etag(json_ok(StatusCode::CREATED, &PersonOut::from(&p)), p.version);

@@ -27,6 +27,7 @@ mod pages;
 pub mod referrals;
 pub mod routes;
 pub mod safety_plan;
+pub mod team;
 mod views;
 
 use std::sync::Arc;

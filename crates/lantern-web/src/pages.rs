@@ -305,7 +305,11 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
     let appointments = app.store.upcoming_appointments(ctx.org(), ctx.user.id).await?.iter().map(|a| crate::appointments::AppointmentView::from_row(a, t, app.store.now_ms())).collect();
     let group_notice = if q(&pairs, "appointment") == "cancelled" { t.get("appointment-cancelled-notice") } else { group_notice };
     let follow_ups = crate::referrals::follow_ups_due(&app, &ctx).await?;
+    let (tasks_due, handoffs_waiting) = crate::team::home_items(&app, &ctx).await?;
+    let group_notice = if q(&pairs, "task") == "done" { t.get("task-done-saved") } else { group_notice };
     html(CaseloadPage {
+        tasks_due,
+        handoffs_waiting,
         follow_ups,
         appointments,
         crisis_banner,
@@ -355,6 +359,9 @@ fn action_name(a: PersonAction) -> &'static str {
         PersonAction::AssignTeam => "care_team",
         PersonAction::Crisis => "crisis",
         PersonAction::WritePlan => "plan_write",
+        PersonAction::ViewTeam => "team_view",
+        PersonAction::TeamWork => "team_work",
+        PersonAction::ViewTeamWork => "team_work_view",
     }
 }
 
@@ -379,7 +386,14 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     let next_stages = p.stage.next_stages().iter().map(|s| opt(s.code(), t.get(&format!("stage-{}", s.code())), false)).collect();
     let name = p.profile.display_name().to_string();
     let can_assign = decide_person(&ctx.actor, PersonAction::AssignTeam, facts).is_allowed();
-    let team = app.store.care_team(ctx.org(), id).await?.into_iter().map(|(user_id, name, role)| TeamMember { user_id, name, role }).collect();
+    let team = app
+        .store
+        .care_team(ctx.org(), id)
+        .await?
+        .into_iter()
+        .map(|(user_id, name, role)| TeamMember { user_id, name, role: crate::team::role_label(t, Some(lantern_domain::care_team::TeamRole::from_stored(&role))) })
+        .collect();
+    let handoffs_waiting = crate::team::waiting_for_me(app, ctx, id).await?;
     let (specialist_options, staff_options) = if can_assign {
         let users = app.store.users_in_org(ctx.org()).await?;
         let active = users.iter().filter(|u| u.active);
@@ -431,6 +445,8 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
         vec![]
     };
     let page_html = PersonPage {
+        handoffs_waiting,
+        role_options: crate::team::role_options(t),
         referrals,
         show_referrals,
         next_meeting,
@@ -471,6 +487,7 @@ pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Strin
         "1" => app.t.get("person-saved"),
         "stage" => app.t.get("person-stage-saved"),
         "team" => app.t.get("person-team-saved"),
+        "handoff" => app.t.get("handoff-read-saved"),
         "appointment" => app.t.get("appointment-saved"),
         _ => String::new(),
     };
@@ -566,7 +583,7 @@ pub async fn create_person(State(app): State<AppState>, ctx: Ctx, body: axum::bo
         Ok(profile) => {
             let primary = ctx.user.roles.has(Role::Specialist).then_some(ctx.user.id);
             // Someone who is not a specialist joins the care team, so the person never vanishes from their view.
-            let care_team = if primary.is_none() { vec![(ctx.user.id, app.t.get("team-role-creator"))] } else { vec![] };
+            let care_team = if primary.is_none() { vec![(ctx.user.id, lantern_domain::care_team::TeamRole::Other.code().to_string())] } else { vec![] };
             let np = lantern_store::people::NewPerson { org_id: ctx.org(), profile, stage: Stage::Outreach, since: today, primary_specialist_id: primary, care_team };
             let id = app.store.create_person(&np, &ctx.who()).await?;
             Ok(see_other(&format!("/people/{id}?saved=1")))
@@ -640,17 +657,23 @@ pub struct TeamForm {
     user: String,
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    handoff_note: String,
 }
 
-/// Changes the primary specialist or the care team (supervisors and admins).
+/// Changes the primary specialist (a hand-over, with an optional handoff note
+/// the new specialist sees first) or the care team (supervisors and admins).
 pub async fn change_team(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, Form(f): Form<TeamForm>) -> PageResult {
     let id = parse_id(&raw)?;
     check_person(&app, &ctx, id, PersonAction::AssignTeam).await?;
     let user = parse_id(&f.user).map_err(|_| AppError::BadRequest(app.t.get("team-choose-someone")))?;
     let role: String = f.role.trim().chars().take(100).collect();
     match f.action.as_str() {
-        "primary" => app.store.set_primary_specialist(ctx.org(), id, user, &ctx.who()).await?,
-        "add" => app.store.add_care_team(ctx.org(), id, user, if role.is_empty() { "care team" } else { &role }, &ctx.who()).await?,
+        "primary" => {
+            let note = crate::team::handoff_note(&app, &f.handoff_note)?;
+            app.store.hand_over(ctx.org(), id, user, &note, &ctx.who()).await?;
+        }
+        "add" => app.store.add_care_team(ctx.org(), id, user, crate::team::role_from_form(&role).code(), &ctx.who()).await?,
         "remove" => app.store.remove_care_team(ctx.org(), id, user, &ctx.who()).await?,
         _ => return Err(AppError::BadRequest(app.t.get("team-choose-someone"))),
     }

@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, crisis, directory, hsds, language, middleware, notes, pages, referrals, safety_plan, AppState};
+use crate::{api, appointments, billing, crisis, directory, hsds, language, middleware, notes, pages, referrals, safety_plan, team, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +179,29 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/people/{id}/consents", Signed), get(referrals::api_consents)),
         (api("POST", "/api/v1/people/{id}/consents", Roles(STAFF)), post(referrals::api_create_consent)),
         (api("POST", "/api/v1/consents/{id}/revoke", Signed), post(referrals::api_revoke)),
+        // Care team, tasks, handoffs; crisis follow-ups and the crisis API.
+        (page("GET", "/people/{id}/team", Signed), get(team::page)),
+        (page("POST", "/people/{id}/team/providers", Roles(CASEWORK)), post(team::add_provider)),
+        (page("POST", "/people/{id}/team/providers/{provider}/remove", Roles(CASEWORK)), post(team::remove_provider)),
+        (page("POST", "/people/{id}/team/providers/{provider}/share", Roles(CASEWORK)), post(team::share)),
+        (page("POST", "/people/{id}/team/tasks", Roles(CASEWORK)), post(team::add_task)),
+        (page("POST", "/people/{id}/team/tasks/{task}/done", Roles(CASEWORK)), post(team::task_done)),
+        (page("POST", "/people/{id}/team/handoffs/{handoff}/ack", Roles(CASEWORK)), post(team::acknowledge)),
+        (page("POST", "/crisis/{id}/follow-ups", Roles(STAFF)), post(team::crisis_follow_up)),
+        (api("GET", "/api/v1/people/{id}/team", Signed), get(team::api_team)),
+        (api("POST", "/api/v1/people/{id}/team/providers", Roles(CASEWORK)), post(team::api_add_provider)),
+        (api("POST", "/api/v1/people/{id}/team/providers/{provider}/share", Roles(CASEWORK)), post(team::api_share)),
+        (api("GET", "/api/v1/people/{id}/team/tasks", Roles(STAFF)), get(team::api_tasks)),
+        (api("POST", "/api/v1/people/{id}/team/tasks", Roles(CASEWORK)), post(team::api_create_task)),
+        (api("POST", "/api/v1/people/{id}/team/tasks/{task}/done", Roles(CASEWORK)), post(team::api_task_done)),
+        (api("GET", "/api/v1/people/{id}/handoffs", Roles(STAFF)), get(team::api_handoffs)),
+        (api("POST", "/api/v1/people/{id}/handoffs", Roles(LEADS)), post(team::api_hand_over)),
+        (api("POST", "/api/v1/people/{id}/handoffs/{handoff}/acknowledge", Roles(CASEWORK)), post(team::api_acknowledge)),
+        (api("GET", "/api/v1/crisis-events", Roles(STAFF)), get(crisis::api_list)),
+        (api("POST", "/api/v1/people/{id}/crisis-events", Roles(STAFF)), post(crisis::api_create)),
+        (api("GET", "/api/v1/crisis-events/{id}", Roles(STAFF)), get(crisis::api_get)),
+        (api("POST", "/api/v1/crisis-events/{id}/close", Roles(STAFF)), post(crisis::api_close)),
+        (api("POST", "/api/v1/crisis-events/{id}/follow-ups", Roles(STAFF)), post(crisis::api_follow_up)),
     ]
 }
 

@@ -150,6 +150,9 @@ pub struct CaseloadPage {
     pub appointments: Vec<crate::appointments::AppointmentView>,
     /// Referral follow-ups due within a week (their people's referrals).
     pub follow_ups: Vec<crate::referrals::ReferralView>,
+    /// The caller's shared tasks due within a week, and handoff notes waiting for them.
+    pub tasks_due: Vec<crate::team::TaskView>,
+    pub handoffs_waiting: Vec<crate::team::HandoffView>,
     pub can_write: bool,
     pub group_notice: String,
     pub heading: String,
@@ -198,6 +201,9 @@ pub struct PersonPage {
     pub can_assign: bool,
     pub specialist_options: Vec<SelectOption>,
     pub staff_options: Vec<SelectOption>,
+    /// Handoff notes about this person waiting for the caller: shown first.
+    pub handoffs_waiting: Vec<crate::team::HandoffView>,
+    pub role_options: Vec<SelectOption>,
 }
 
 pub struct TeamMember {
