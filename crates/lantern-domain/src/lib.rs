@@ -13,6 +13,7 @@ pub mod billing;
 pub mod consent;
 pub mod encounter;
 pub mod enrollment;
+pub mod growth;
 pub mod ids;
 pub mod person;
 pub mod referral;
