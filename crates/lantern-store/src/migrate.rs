@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_safety_plans.sql"),
         postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
     },
+    Migration {
+        version: 17,
+        name: "growth",
+        sqlite: include_str!("../migrations/sqlite/0017_growth.sql"),
+        postgres: include_str!("../migrations/postgres/0017_growth.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
