@@ -671,7 +671,7 @@ impl Store {
     /// Supervised hours of `user_id` (as a supervisee) in fully signed sessions dated `from..=to`.
     pub async fn supervision_hours(&self, user_id: i64, from: Date, to: Date) -> Result<f64> {
         let minutes: Option<i64> = sqlx::query_scalar(
-            "SELECT SUM(s.minutes) FROM supervision_sessions s JOIN supervision_members m ON m.session_id = s.id
+            "SELECT CAST(SUM(s.minutes) AS BIGINT) FROM supervision_sessions s JOIN supervision_members m ON m.session_id = s.id
              WHERE m.user_id = $1 AND s.status = 'signed' AND s.on_date >= $2 AND s.on_date <= $3",
         )
         .bind(user_id)

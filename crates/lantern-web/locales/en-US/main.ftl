@@ -1083,19 +1083,58 @@ growth-error-level = Please choose a level from 1 to 4.
 growth-error-too-long = This is too long; please shorten it.
 growth-error-goal-title = Please say what you want to grow in.
 growth-error-steps = Please keep to 12 steps at most.
-growth-evidence-1 = Reached out and built connection in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-2 = Gave support in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-3 = Shared your recovery story with purpose in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-4 = Personalized support in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-5 = Planned recovery together in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-6 = Linked people to resources { $count } { $count -> [one] time *[other] times } this quarter
-growth-evidence-7 = Shared wellness and recovery skills in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-8 = Supported people through a crisis in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-9 = Practised recovery-oriented communication in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-10 = Worked with the wider team in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-11 = Spoke up and advocated in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-12 = Worked on growth and learning in { $count } { $count -> [one] contact *[other] contacts } this quarter
-growth-evidence-other = { $count } signed { $count -> [one] contact *[other] contacts } this quarter show this
+growth-evidence-1 = Reached out and built connection in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-2 = Gave support in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-3 = Shared your recovery story with purpose in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-4 = Personalized support in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-5 = Planned recovery together in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-6 = Linked people to resources { $count } { $count ->
+    [one] time
+   *[other] times
+} this quarter
+growth-evidence-7 = Shared wellness and recovery skills in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-8 = Supported people through a crisis in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-9 = Practised recovery-oriented communication in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-10 = Worked with the wider team in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-11 = Spoke up and advocated in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-12 = Worked on growth and learning in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-other = { $count } signed { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter show this
 supervision-title = Supervision
 supervision-intro = Individual and group supervision: the agenda starts from returned notes, open crisis events, boundary questions and growth goals. Both of you sign, and signed sessions count toward supervised hours.
 supervision-sessions = Sessions
