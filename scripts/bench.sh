@@ -9,11 +9,13 @@
 # connections, signing notes through the API (p50/p99 at 1, 4 and 32 at once),
 # and the quarter's units report (page CSV and CLI) — on SQLite and PostgreSQL.
 # Usage: bash scripts/bench.sh encounters [sqlite|postgres|both]
+# The growth benchmark (issue 9): bash scripts/bench.sh growth [sqlite|postgres|both] (see scripts/bench-growth.sh).
 #   BENCH_PEOPLE (50000), BENCH_ENCOUNTERS (2000000), BENCH_SECS (15), BENCH_CONNS (32), BENCH_DRAFTS (2000), BENCH_NO_BUILD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=foundation
 if [ "${1:-}" = search ]; then shift; exec bash scripts/bench-search.sh "$@"; fi
+if [ "${1:-}" = growth ]; then shift; exec bash scripts/bench-growth.sh "$@"; fi
 if [ "${1:-}" = encounters ]; then mode=encounters; shift; fi
 which_db="${1:-both}"
 PEOPLE="${BENCH_PEOPLE:-50000}"

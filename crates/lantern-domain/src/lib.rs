@@ -14,6 +14,7 @@ pub mod care_team;
 pub mod consent;
 pub mod encounter;
 pub mod enrollment;
+pub mod growth;
 pub mod ids;
 pub mod person;
 pub mod referral;

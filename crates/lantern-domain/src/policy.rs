@@ -238,6 +238,147 @@ pub fn decide_note(actor: &Actor, action: NoteAction, person: &PersonFacts, note
     }
 }
 
+/// How an actor relates to a staff member's growth record (competency profile,
+/// goals, supervision hours), loaded by storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffFacts {
+    /// The staff member's organization (`None`: no such staff member).
+    pub org_id: Option<OrgId>,
+    pub user_id: UserId,
+    /// The actor leads a team the staff member belongs to.
+    pub supervises: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrowthAction {
+    /// See the competency profile, goals and supervision hours.
+    ViewProfile,
+    /// Self-assess, set goals: only the staff member.
+    SelfAssess,
+    /// Rate a competency: a supervisor of the staff member, never themself.
+    Rate,
+}
+
+/// Decides access to a staff member's growth record. Self-care is never part of it (`decide_selfcare`).
+pub fn decide_growth(actor: &Actor, action: GrowthAction, f: &StaffFacts) -> Decision {
+    if f.org_id != Some(actor.org_id) || !actor.roles.is_staff() {
+        return Decision::NotFound;
+    }
+    let r = actor.roles;
+    let is_self = actor.user_id == f.user_id;
+    let sup = r.has(Role::Supervisor) && f.supervises && !is_self;
+    let ok = match action {
+        GrowthAction::ViewProfile => is_self || sup || r.has(Role::Admin),
+        GrowthAction::SelfAssess => is_self,
+        GrowthAction::Rate => sup,
+    };
+    if ok {
+        Decision::Allow
+    } else {
+        Decision::NotFound
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SelfCareAction {
+    /// Write or read check-ins: only their owner, whatever anyone else's roles.
+    Own,
+    /// See the organization's aggregate (never an individual's answers).
+    Aggregate,
+}
+
+/// Self-care check-ins are private to the person who wrote them: no supervisor
+/// or administrator ever reads an individual result. `owner` is whose check-ins
+/// are asked for.
+pub fn decide_selfcare(actor: &Actor, action: SelfCareAction, owner: UserId) -> Decision {
+    let r = actor.roles;
+    let ok = match action {
+        SelfCareAction::Own => r.is_staff() && actor.user_id == owner,
+        SelfCareAction::Aggregate => r.has(Role::Supervisor) || r.has(Role::Admin),
+    };
+    if ok {
+        Decision::Allow
+    } else {
+        Decision::NotFound
+    }
+}
+
+/// How an actor relates to a boundary question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BoundaryFacts {
+    pub is_author: bool,
+    /// The actor leads a team the author belongs to.
+    pub supervises_author: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BoundaryAction {
+    /// Record a question about a person on one's caseload.
+    Write,
+    /// Read it: its author, or the author's supervisor. Never the person, never an administrator.
+    View,
+}
+
+pub fn decide_boundary(actor: &Actor, action: BoundaryAction, person: &PersonFacts, b: &BoundaryFacts) -> Decision {
+    let r = actor.roles;
+    if person.org_id != Some(actor.org_id) || !(r.has(Role::Specialist) || r.has(Role::Supervisor)) {
+        return Decision::NotFound;
+    }
+    let ok = match action {
+        BoundaryAction::Write => {
+            person.is_primary || person.on_care_team || (r.has(Role::Supervisor) && person.supervises)
+        }
+        BoundaryAction::View => b.is_author || (r.has(Role::Supervisor) && b.supervises_author),
+    };
+    if ok {
+        Decision::Allow
+    } else {
+        Decision::NotFound
+    }
+}
+
+/// How an actor relates to a supervision session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionFacts {
+    pub same_org: bool,
+    pub is_leader: bool,
+    pub is_member: bool,
+    /// The actor leads a team one of the supervisees belongs to.
+    pub supervises_member: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionAction {
+    View,
+    /// Add reflections, decisions and action items (until the session is locked).
+    Write,
+    Sign,
+}
+
+pub fn decide_session(actor: &Actor, action: SessionAction, f: &SessionFacts) -> Decision {
+    if !f.same_org || !actor.roles.is_staff() {
+        return Decision::NotFound;
+    }
+    let inside = f.is_leader || f.is_member;
+    let ok = match action {
+        SessionAction::View => inside || (actor.roles.has(Role::Supervisor) && f.supervises_member),
+        SessionAction::Write | SessionAction::Sign => inside,
+    };
+    if ok {
+        Decision::Allow
+    } else {
+        Decision::NotFound
+    }
+}
+
+/// May the actor lead a supervision session with these supervisees, under the
+/// organization's rule? `leads_all`: the actor leads a team with every supervisee;
+/// `shares_team_all`: the actor is on a team with every supervisee.
+pub fn may_lead_supervision(actor: &Actor, peer_allowed: bool, leads_all: bool, shares_team_all: bool) -> bool {
+    let r = actor.roles;
+    (r.has(Role::Supervisor) && leads_all) || (peer_allowed && (r.has(Role::Specialist) || r.has(Role::Supervisor)) && shares_team_all)
+}
+
 /// Route-level gate: a route declares the roles that may call it; an empty
 /// list means "any signed-in user". Data-level checks still follow.
 pub fn route_allows(allowed: &[Role], roles: Roles) -> bool {
@@ -336,5 +477,40 @@ mod tests {
         // A specialist flag alone does not grant supervision scope.
         let s = actor(Roles::empty().with(Role::Specialist), None);
         assert_eq!(decide_person(&s, PersonAction::View, &facts), Decision::NotFound);
+    }
+    #[test]
+    fn nobody_but_the_owner_reads_self_care() {
+        for bits in 0i64..16 {
+            let a = actor(Roles::from_bits(bits), None);
+            assert!(!decide_selfcare(&a, SelfCareAction::Own, UserId(2)).is_allowed(), "roles {bits} read another's self-care");
+        }
+        let me = actor(Roles::empty().with(Role::Specialist), None);
+        assert!(decide_selfcare(&me, SelfCareAction::Own, UserId(1)).is_allowed());
+        assert!(!decide_selfcare(&me, SelfCareAction::Aggregate, UserId(1)).is_allowed());
+    }
+
+    #[test]
+    fn boundary_questions_stay_with_the_author_and_their_supervisor() {
+        let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), is_primary: true, ..Default::default() };
+        let peer = actor(Roles::empty().with(Role::Peer), Some(3));
+        assert_eq!(decide_boundary(&peer, BoundaryAction::View, &facts, &BoundaryFacts { is_author: false, supervises_author: false }), Decision::NotFound);
+        let admin = actor(Roles::empty().with(Role::Admin), None);
+        assert_eq!(decide_boundary(&admin, BoundaryAction::View, &facts, &BoundaryFacts::default()), Decision::NotFound);
+        let sup = actor(Roles::empty().with(Role::Supervisor), None);
+        assert!(decide_boundary(&sup, BoundaryAction::View, &facts, &BoundaryFacts { is_author: false, supervises_author: true }).is_allowed());
+        let spec = actor(Roles::empty().with(Role::Specialist), None);
+        assert!(decide_boundary(&spec, BoundaryAction::Write, &facts, &BoundaryFacts::default()).is_allowed());
+    }
+
+    #[test]
+    fn ratings_come_from_a_supervisor_of_the_person_rated() {
+        let f = StaffFacts { org_id: Some(OrgId(1)), user_id: UserId(2), supervises: true };
+        let sup = actor(Roles::empty().with(Role::Supervisor), None);
+        assert!(decide_growth(&sup, GrowthAction::Rate, &f).is_allowed());
+        assert_eq!(decide_growth(&sup, GrowthAction::Rate, &StaffFacts { supervises: false, ..f }), Decision::NotFound);
+        assert_eq!(decide_growth(&sup, GrowthAction::ViewProfile, &StaffFacts { org_id: Some(OrgId(2)), ..f }), Decision::NotFound);
+        let me = Actor { user_id: UserId(2), ..sup.clone() };
+        assert_eq!(decide_growth(&me, GrowthAction::Rate, &f), Decision::NotFound);
+        assert!(decide_growth(&me, GrowthAction::SelfAssess, &f).is_allowed());
     }
 }

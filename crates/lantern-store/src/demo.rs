@@ -19,6 +19,7 @@ use crate::{Result, Store, StoreError};
 
 mod care_team;
 mod encounters;
+mod growth;
 pub use encounters::EncounterSummary;
 
 pub const DEMO_ORG_SLUG: &str = "demo";
@@ -329,6 +330,7 @@ impl Store {
             self.demo_notes(org.id, sup.id, &with_notes, &mut rng).await?;
             None
         };
+        growth::growth_demo(self, org.id, sup.id, s1.id, (peer_person != 0).then_some(peer_person), opts.as_of).await?;
         if peer_person != 0 {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);

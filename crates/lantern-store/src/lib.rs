@@ -24,6 +24,7 @@ pub mod demo;
 pub mod directory;
 pub mod language;
 pub mod encounters;
+pub mod growth;
 mod migrate;
 pub mod people;
 pub mod safety_plans;

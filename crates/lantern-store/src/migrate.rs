@@ -88,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0014_care_team.sql"),
     },
     Migration {
+        version: 17,
+        name: "growth",
+        sqlite: include_str!("../migrations/sqlite/0017_growth.sql"),
+        postgres: include_str!("../migrations/postgres/0017_growth.sql"),
+    },
+    Migration {
         version: 18,
         name: "time_corrections",
         sqlite: include_str!("../migrations/sqlite/0018_time_corrections.sql"),

@@ -17,6 +17,7 @@ pub mod billing;
 pub mod crisis;
 pub mod directory;
 pub mod error;
+pub mod growth;
 pub mod hsds;
 pub mod i18n;
 pub mod language;

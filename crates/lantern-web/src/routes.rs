@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, crisis, directory, hsds, language, middleware, notes, pages, referrals, safety_plan, team, AppState};
+use crate::{api, appointments, billing, crisis, directory, growth, hsds, language, middleware, notes, pages, referrals, safety_plan, team, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +202,39 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/crisis-events/{id}", Roles(STAFF)), get(crisis::api_get)),
         (api("POST", "/api/v1/crisis-events/{id}/close", Roles(STAFF)), post(crisis::api_close)),
         (api("POST", "/api/v1/crisis-events/{id}/follow-ups", Roles(STAFF)), post(crisis::api_follow_up)),
+        // Growth: competency profile, supervision, boundary questions, private self-care.
+        (page("GET", "/growth", Roles(STAFF)), get(growth::profile_page)),
+        (page("POST", "/growth/assessments", Roles(STAFF)), post(growth::self_assess)),
+        (page("POST", "/growth/goals", Roles(STAFF)), post(growth::add_goal)),
+        (page("POST", "/growth/goals/{id}/done", Roles(STAFF)), post(growth::goal_done)),
+        (page("GET", "/growth/staff/{id}", Roles(LEADS)), get(growth::staff_page)),
+        (page("POST", "/growth/staff/{id}/ratings", Roles(SUPERVISOR)), post(growth::rate)),
+        (page("GET", "/growth/self-care", Roles(STAFF)), get(growth::selfcare)),
+        (page("POST", "/growth/self-care", Roles(STAFF)), post(growth::selfcare_save)),
+        (page("GET", "/reports/self-care", Roles(LEADS)), get(growth::selfcare_report)),
+        (page("GET", "/supervision", Roles(STAFF)), get(growth::supervision_list)),
+        (page("POST", "/supervision", Roles(CASEWORK)), post(growth::create_session)),
+        (page("GET", "/supervision/{id}", Roles(STAFF)), get(growth::session_show)),
+        (page("POST", "/supervision/{id}/items", Roles(STAFF)), post(growth::add_item)),
+        (page("POST", "/supervision/{id}/sign", Roles(STAFF)), post(growth::sign)),
+        (page("GET", "/boundaries", Roles(CASEWORK)), get(growth::boundaries)),
+        (page("GET", "/people/{id}/boundaries/new", Roles(CASEWORK)), get(growth::new_boundary)),
+        (page("POST", "/people/{id}/boundaries", Roles(CASEWORK)), post(growth::create_boundary)),
+        (api("GET", "/api/v1/growth/profile", Roles(STAFF)), get(growth::api_profile)),
+        (api("GET", "/api/v1/growth/staff/{id}/profile", Roles(LEADS)), get(growth::api_staff_profile)),
+        (api("POST", "/api/v1/growth/assessments", Roles(STAFF)), post(growth::api_self_assess)),
+        (api("POST", "/api/v1/growth/staff/{id}/ratings", Roles(SUPERVISOR)), post(growth::api_rate)),
+        (api("POST", "/api/v1/growth/goals", Roles(STAFF)), post(growth::api_add_goal)),
+        (api("GET", "/api/v1/supervision/sessions", Roles(STAFF)), get(growth::api_sessions)),
+        (api("POST", "/api/v1/supervision/sessions", Roles(CASEWORK)), post(growth::api_create_session)),
+        (api("GET", "/api/v1/supervision/sessions/{id}", Roles(STAFF)), get(growth::api_session)),
+        (api("POST", "/api/v1/supervision/sessions/{id}/items", Roles(STAFF)), post(growth::api_add_item)),
+        (api("POST", "/api/v1/supervision/sessions/{id}/sign", Roles(STAFF)), post(growth::api_sign)),
+        (api("GET", "/api/v1/boundaries", Roles(CASEWORK)), get(growth::api_boundaries)),
+        (api("POST", "/api/v1/people/{id}/boundaries", Roles(CASEWORK)), post(growth::api_create_boundary)),
+        (api("GET", "/api/v1/self-care/check-ins", Roles(STAFF)), get(growth::api_checkins)),
+        (api("POST", "/api/v1/self-care/check-ins", Roles(STAFF)), post(growth::api_add_checkin)),
+        (api("GET", "/api/v1/self-care/aggregate", Roles(LEADS)), get(growth::api_selfcare_aggregate)),
     ]
 }
 

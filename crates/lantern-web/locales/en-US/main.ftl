@@ -1119,3 +1119,240 @@ audit-person-team_view = Tried to see the care team
 audit-person-team_work = Tried to work on the care team
 audit-person-team_work_view = Tried to see the team's tasks
 team-portal-link = My care team
+
+## Growth: competency profile, supervision, boundary questions, self-care (helper "growth")
+nav-growth = My growth
+nav-supervision = Supervision
+growth-title = My growth
+growth-title-of = Growth: { $name }
+growth-intro = Your work against SAMHSA's 12 peer competency categories: how you see yourself, how your supervisor sees you, and what your signed notes show. Nothing here is extra paperwork.
+growth-link-supervision = Supervision sessions
+growth-link-selfcare = My self-care check-in (private)
+growth-link-boundaries = Boundary questions
+growth-hours = Supervised hours in signed sessions over the last two years: { $hours } of { $target }.
+growth-competencies = Competencies
+growth-col-category = Category
+growth-col-self = Self-assessment
+growth-col-supervisor = Supervisor's view
+growth-col-evidence = From your work this quarter
+growth-col-trend = Last four quarters
+growth-not-yet = Not yet
+growth-examples = Examples:
+growth-note-of = note of
+growth-direction-up = Growing
+growth-direction-steady = Steady
+growth-direction-down = Fewer than before
+growth-level-legend = Where are you now?
+growth-level-1 = Just starting
+growth-level-2 = Developing
+growth-level-3 = Confident
+growth-level-4 = Could mentor others
+growth-comment = Comment (optional)
+growth-self-assess = Assess yourself
+growth-self-assess-hint = Pick one category at a time. Earlier answers are kept, so you can see how you grow.
+growth-save-assessment = Save my self-assessment
+growth-rate = Add your view as supervisor
+growth-save-rating = Save rating
+growth-goals = Growth goals
+growth-no-goals = No growth goals yet.
+growth-goal-reached = reached
+growth-goal-mark-reached = Mark as reached
+growth-new-goal = Set a growth goal
+growth-goal-title = What do you want to grow in?
+growth-goal-steps = Steps
+growth-goal-steps-hint = One step a line, up to 12.
+growth-save-goal = Save goal
+growth-history = Earlier assessments and ratings
+growth-no-history = None yet.
+growth-by-self = you
+growth-saved-assessment = Your self-assessment is saved.
+growth-saved-goal = Your growth goal is saved. It will be on your next supervision agenda.
+growth-saved-rating = The rating is saved.
+growth-error-category = Please choose one of the 12 competency categories.
+growth-error-level = Please choose a level from 1 to 4.
+growth-error-too-long = This is too long; please shorten it.
+growth-error-goal-title = Please say what you want to grow in.
+growth-error-steps = Please keep to 12 steps at most.
+growth-evidence-1 = Reached out and built connection in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-2 = Gave support in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-3 = Shared your recovery story with purpose in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-4 = Personalized support in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-5 = Planned recovery together in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-6 = Linked people to resources { $count } { $count ->
+    [one] time
+   *[other] times
+} this quarter
+growth-evidence-7 = Shared wellness and recovery skills in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-8 = Supported people through a crisis in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-9 = Practised recovery-oriented communication in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-10 = Worked with the wider team in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-11 = Spoke up and advocated in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-12 = Worked on growth and learning in { $count } { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter
+growth-evidence-other = { $count } signed { $count ->
+    [one] contact
+   *[other] contacts
+} this quarter show this
+supervision-title = Supervision
+supervision-intro = Individual and group supervision: the agenda starts from returned notes, open crisis events, boundary questions and growth goals. Both of you sign, and signed sessions count toward supervised hours.
+supervision-sessions = Sessions
+supervision-none = No supervision sessions yet.
+supervision-date = Date
+supervision-kind = Kind of session
+supervision-kind-individual = Individual
+supervision-kind-group = Group
+supervision-leader = Led by
+supervision-minutes = Minutes
+supervision-minutes-short = minutes
+supervision-locked = Signed by everyone
+supervision-open = Waiting for signatures
+supervision-new = Open a supervision session
+supervision-new-hint = The agenda is proposed for you; you can add to it in the session.
+supervision-supervisees = Who is being supervised
+supervision-no-team = Nobody shares a team with you yet.
+supervision-open-session = Open the session
+supervision-session-title = Supervision session
+supervision-locked-explain = Everyone has signed, so this session is locked. Nothing can be added or changed.
+supervision-agenda = Agenda
+supervision-agenda-hint = Proposed from returned notes, open crisis events, boundary questions and growth goals.
+supervision-agenda-empty = Nothing was waiting: a good time for reflection.
+supervision-record = Reflections, decisions and action items
+supervision-record-empty = Nothing written yet.
+supervision-add = Add to the session
+supervision-item-kind = What is it?
+supervision-item-agenda = Agenda
+supervision-item-reflection = Reflection
+supervision-item-decision = Decision
+supervision-item-action = Action item
+supervision-item-body = What was said or decided
+supervision-owner = Owner
+supervision-no-owner = No owner
+supervision-owner-hint = Action items need an owner.
+supervision-add-button = Add
+supervision-signatures = Signatures
+supervision-no-signatures = Nobody has signed yet.
+supervision-waiting = Still to sign:
+supervision-sign-hint = Signing says this record is right. Once everyone has signed, the session is locked.
+supervision-sign = Sign this session
+supervision-back = Back to supervision
+supervision-signed-notice = Your signature is saved.
+supervision-added-notice = Added to the session.
+supervision-source-note = Returned note
+supervision-source-crisis = Open crisis event
+supervision-source-boundary = Boundary question
+supervision-source-goal = Growth goal
+supervision-error-kind = Please choose individual or group.
+supervision-error-future = The date is in the future; sessions are recorded after they happen.
+supervision-error-old = The date is more than two years ago.
+supervision-error-date = Please write the date as YYYY-MM-DD.
+supervision-error-minutes = Please write the minutes as a number from 5 to 480.
+supervision-error-self = You cannot supervise yourself.
+supervision-error-individual = Please choose exactly one person for an individual session.
+supervision-error-group = Please choose two to 20 people for a group session.
+supervision-error-not-yours = You can only lead supervision for people on a team you lead (or share, where your organization allows peer supervision).
+supervision-error-item-kind = Please choose agenda, reflection, decision or action item.
+supervision-error-body = Please write what was said or decided.
+supervision-error-owner = An action item needs an owner.
+boundary-title = Boundary questions
+boundary-intro = A private place for dual-relationship and boundary questions, for supervision. The person is never shown these.
+boundary-none = No boundary questions.
+boundary-yours = You wrote this
+boundary-open = for supervision
+boundary-discussed = talked about in supervision
+boundary-new-title = A boundary question
+boundary-new-intro = Write down what happened so you can talk it through in supervision. This is private to you and your supervisor; the person never sees it.
+boundary-kind = What kind of question is it?
+boundary-kind-own_meeting = I know the person from my own recovery meeting or community
+boundary-kind-social_media = A friend or follow request on social media
+boundary-kind-gift = A gift or favor was offered
+boundary-kind-knew_before = I knew the person before
+boundary-kind-outside_contact = Contact outside our work together
+boundary-kind-other = Something else
+boundary-what-happened = What happened
+boundary-what-i-did = What I did
+boundary-reassignment = Should someone else support this person? (optional)
+boundary-reassignment-hint = Only if you think a change would help the person; your supervisor decides with you.
+boundary-private = Saved privately and added to your next supervision agenda.
+boundary-save = Save for supervision
+boundary-saved = Saved. It will be on your next supervision agenda.
+boundary-error-kind = Please choose what kind of question this is.
+boundary-error-what = Please say what happened.
+selfcare-title = Self-care check-in
+selfcare-intro = A short check-in on how you are doing. Our own questions, 1 to 5, where 5 is the better end.
+selfcare-private = Private: only you can see your answers. Supervisors and administrators never do; your organization sees only averages over five or more people.
+selfcare-item-energy = How has your energy been this week?
+selfcare-item-sleep = How have you been sleeping?
+selfcare-item-connection = How connected have you felt to people who support you?
+selfcare-item-boundaries = How well have you kept work from spilling into the rest of your life?
+selfcare-item-joy = How much joy or meaning have you found in your work?
+selfcare-item-support = How supported have you felt by your team?
+selfcare-low-energy = running on empty
+selfcare-high-energy = full of energy
+selfcare-low-sleep = very poorly
+selfcare-high-sleep = very well
+selfcare-low-connection = alone
+selfcare-high-connection = well connected
+selfcare-low-boundaries = work is everywhere
+selfcare-high-boundaries = work stays at work
+selfcare-low-joy = none
+selfcare-high-joy = a lot
+selfcare-low-support = on my own
+selfcare-high-support = well supported
+selfcare-short-energy = Energy
+selfcare-short-sleep = Sleep
+selfcare-short-connection = Connection
+selfcare-short-boundaries = Boundaries at work
+selfcare-short-joy = Joy
+selfcare-short-support = Team support
+selfcare-note = A note to yourself (optional)
+selfcare-save = Save my check-in
+selfcare-saved = Saved. Thank you for checking in with yourself.
+selfcare-history = Your earlier check-ins
+selfcare-no-history = No check-ins yet.
+selfcare-prompts = Some ideas for this week
+selfcare-reach-out = If things feel heavy, talking with someone you trust, or with your own supports, can help. You deserve the care you give.
+selfcare-prompt-energy = Plan one real break each day, away from screens and messages.
+selfcare-prompt-sleep = Try a wind-down time tonight, and keep work messages out of the bedroom.
+selfcare-prompt-connection = Reach out to one person who supports you, just to talk.
+selfcare-prompt-boundaries = Pick an end time for work and let your team know.
+selfcare-prompt-joy = Write down one moment this week when your work mattered.
+selfcare-prompt-support = Bring what you need to your next supervision, in your own words.
+selfcare-error-answer = Please choose a number from 1 to 5.
+selfcare-report-title = Self-care across the organization
+selfcare-report-intro = Averages over each person's latest check-in in the last 90 days. No one's answers are shown.
+selfcare-not-enough = Not enough people to show (fewer than five have checked in).
+selfcare-report-people = People counted:
+selfcare-report-item = Question
+selfcare-report-mean = Average (1 to 5)
