@@ -10,6 +10,8 @@ pub mod audit;
 pub mod crisis;
 pub mod appointment;
 pub mod billing;
+pub mod certification;
+pub mod competency;
 pub mod consent;
 pub mod encounter;
 pub mod enrollment;
