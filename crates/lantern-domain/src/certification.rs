@@ -560,5 +560,208 @@ pub fn parse_hours(s: &str) -> Option<i64> {
     Some(minutes(h))
 }
 
+// ---------------------------------------------------------------------------
+// Input: credentials, training records and certificate files as typed.
+
+use crate::validate::{self, FieldError, ValidationErrors};
+
+/// Largest certificate file accepted.
+pub const MAX_CERTIFICATE_BYTES: usize = 2 * 1024 * 1024;
+
+/// The form field of each hour category (`hours_ethics`…).
+pub const CATEGORY_FIELDS: &[(&str, &str)] = &[
+    ("ethics", "hours_ethics"),
+    ("boundaries", "hours_boundaries"),
+    ("self_care", "hours_self_care"),
+    ("peer", "hours_peer"),
+    ("hiv_bbp", "hours_hiv_bbp"),
+    ("supervision", "hours_supervision"),
+    ("cultural", "hours_cultural"),
+];
+
+/// A credential as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialInput {
+    pub rule_id: String,
+    pub credential_number: String,
+    pub certified_on: String,
+    /// Empty: derived from the rule's anchor.
+    pub expires_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCredential {
+    pub rule_id: String,
+    pub board: String,
+    pub credential_number: String,
+    pub certified_on: Date,
+    pub expires_on: Date,
+}
+
+fn parse_date(errors: &mut ValidationErrors, field: &'static str, value: &str, required: bool) -> Option<Date> {
+    let v = value.trim();
+    if v.is_empty() {
+        if required {
+            errors.push(FieldError::new(field, "error-required", "this field is required"));
+        }
+        return None;
+    }
+    match v.parse::<Date>() {
+        Ok(d) if d.year() >= 1970 && d.year() <= 2100 => Some(d),
+        _ => {
+            errors.push(FieldError::new(field, "error-date", "use a date like 2025-03-31"));
+            None
+        }
+    }
+}
+
+/// Checks a credential; `today` keeps certification dates out of the future.
+pub fn parse_credential(input: &CredentialInput, today: Date) -> Result<NewCredential, ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    let r = rule(input.rule_id.trim());
+    if r.is_none() {
+        e.push(FieldError::new("rule_id", "certs-error-rule", "choose the board and credential from the list"));
+    }
+    let number = validate::text(&mut e, "credential_number", &input.credential_number, false, 60);
+    let certified = parse_date(&mut e, "certified_on", &input.certified_on, true);
+    if let Some(c) = certified {
+        if c > today {
+            e.push(FieldError::new("certified_on", "certs-error-future", "cannot be in the future"));
+        }
+    }
+    let expires = parse_date(&mut e, "expires_on", &input.expires_on, false);
+    if let (Some(c), Some(x)) = (certified, expires) {
+        if x <= c {
+            e.push(FieldError::new("expires_on", "certs-error-expiry-order", "must be after the certification date"));
+        }
+    }
+    match (r, certified) {
+        (Some(r), Some(c)) if e.is_empty() => Ok(NewCredential {
+            rule_id: r.id.clone(),
+            board: r.board.clone(),
+            credential_number: number,
+            certified_on: c,
+            expires_on: expires.unwrap_or_else(|| r.expiry_for(c, today)),
+        }),
+        _ => Err(e),
+    }
+}
+
+/// A training record as typed (hours as text, e.g. "1.5").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrainingInput {
+    pub title: String,
+    pub provider: String,
+    pub completed_on: String,
+    pub hours: String,
+    /// (category key, hours as typed); unknown keys are refused.
+    pub category_hours: Vec<(String, String)>,
+    pub course_id: String,
+    pub delivery: String,
+    pub approval_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTraining {
+    pub title: String,
+    pub provider: String,
+    pub completed_on: Date,
+    pub minutes: i64,
+    pub category_minutes: Vec<(String, i64)>,
+    pub course_id: String,
+    pub delivery: String,
+    pub approval_number: String,
+}
+
+/// Checks a training record: every problem with its field.
+pub fn parse_training(input: &TrainingInput, today: Date) -> Result<NewTraining, ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    let title = validate::text(&mut e, "title", &input.title, true, 200);
+    let provider = validate::text(&mut e, "provider", &input.provider, false, 200);
+    let course_id = validate::text(&mut e, "course_id", &input.course_id, false, 80);
+    let approval_number = validate::text(&mut e, "approval_number", &input.approval_number, false, 80);
+    let completed = parse_date(&mut e, "completed_on", &input.completed_on, true);
+    if let Some(d) = completed {
+        if d > today {
+            e.push(FieldError::new("completed_on", "certs-error-future", "cannot be in the future"));
+        }
+    }
+    let delivery = input.delivery.trim().to_string();
+    if !delivery.is_empty() && !DELIVERY_MODES.contains(&delivery.as_str()) {
+        e.push(FieldError::new("delivery", "certs-error-delivery", "choose how the training was given from the list"));
+    }
+    let minutes = match parse_hours(&input.hours) {
+        Some(m) if m > 0 => Some(m),
+        _ => {
+            e.push(FieldError::new("hours", "certs-error-hours", "hours must be a number more than 0 and at most 200, like 1.5"));
+            None
+        }
+    };
+    let mut cats: Vec<(String, i64)> = Vec::new();
+    for (k, v) in &input.category_hours {
+        let Some(&(key, field)) = CATEGORY_FIELDS.iter().find(|(c, _)| c == k) else {
+            e.push(FieldError::new("category_hours", "certs-error-category", format!("{k} is not an hour category")));
+            continue;
+        };
+        if v.trim().is_empty() {
+            continue;
+        }
+        match parse_hours(v) {
+            Some(0) => {}
+            Some(m) => match cats.iter_mut().find(|(c, _)| c == key) {
+                Some(c) => c.1 += m,
+                None => cats.push((key.to_string(), m)),
+            },
+            None => e.push(FieldError::new(field, "certs-error-hours", "hours must be a number from 0 to 200, like 1.5")),
+        }
+    }
+    if let Some(total) = minutes {
+        if cats.iter().map(|(_, m)| m).sum::<i64>() > total {
+            e.push(FieldError::new("hours", "certs-error-split", "the hours by topic add up to more than the total hours"));
+        }
+    }
+    match (completed, minutes) {
+        (Some(d), Some(m)) if e.is_empty() => {
+            Ok(NewTraining { title, provider, completed_on: d, minutes: m, category_minutes: cats, course_id, delivery, approval_number })
+        }
+        _ => Err(e),
+    }
+}
+
+/// Checks an uploaded certificate by its first bytes, not its name: PDF, PNG or
+/// JPEG, not empty, at most `MAX_CERTIFICATE_BYTES`. Returns the content type.
+pub fn check_certificate(bytes: &[u8]) -> Result<&'static str, FieldError> {
+    if bytes.is_empty() {
+        return Err(FieldError::new("certificate", "certs-error-file-empty", "the file is empty"));
+    }
+    if bytes.len() > MAX_CERTIFICATE_BYTES {
+        return Err(FieldError::new("certificate", "certs-error-file-large", "the file is larger than 2 MB"));
+    }
+    if bytes.starts_with(b"%PDF-") {
+        Ok("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok("image/jpeg")
+    } else {
+        Err(FieldError::new("certificate", "certs-error-file-type", "the file must be a PDF, PNG or JPEG"))
+    }
+}
+
+/// Encodes category minutes for storage: "ethics=120;peer=60".
+pub fn encode_categories(c: &[(String, i64)]) -> String {
+    c.iter().map(|(k, m)| format!("{k}={m}")).collect::<Vec<_>>().join(";")
+}
+
+/// Reads `encode_categories` back (unknown or broken parts are skipped).
+pub fn decode_categories(s: &str) -> Vec<(String, i64)> {
+    s.split(';')
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            Some((k.to_string(), v.parse().ok()?))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

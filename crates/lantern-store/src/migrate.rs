@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_safety_plans.sql"),
         postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
     },
+    Migration {
+        version: 15,
+        name: "certifications",
+        sqlite: include_str!("../migrations/sqlite/0015_certifications.sql"),
+        postgres: include_str!("../migrations/postgres/0015_certifications.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -311,3 +311,44 @@ proptest! {
         prop_assert_eq!(c.earned_minutes, a.earned_minutes + extra);
     }
 }
+
+#[test]
+fn credentials_and_trainings_are_checked_field_by_field() {
+    let today = date(2025, 6, 1);
+    let c = parse_credential(&CredentialInput { rule_id: "ne-peer".into(), certified_on: "2024-08-01".into(), ..Default::default() }, today).unwrap();
+    assert_eq!(c.expires_on, date(2025, 9, 1), "derived from the rule when not given");
+    let e = parse_credential(&CredentialInput { rule_id: "nope".into(), certified_on: "2030-01-01".into(), expires_on: "2020-01-01".into(), ..Default::default() }, today).unwrap_err();
+    for f in ["rule_id", "certified_on", "expires_on"] {
+        assert!(e.for_field(f).is_some(), "{f}: {e:?}");
+    }
+    let ok = parse_training(
+        &TrainingInput { title: "Ethics in peer work".into(), completed_on: "2025-05-01".into(), hours: "3".into(), category_hours: vec![("ethics".into(), "2.5".into()), ("peer".into(), "".into())], ..Default::default() },
+        today,
+    )
+    .unwrap();
+    assert_eq!(ok.minutes, 180);
+    assert_eq!(ok.category_minutes, vec![("ethics".to_string(), 150)]);
+    let e = parse_training(
+        &TrainingInput { title: " ".into(), completed_on: "yesterday".into(), hours: "0".into(), category_hours: vec![("ethics".into(), "x".into())], delivery: "carrier pigeon".into(), ..Default::default() },
+        today,
+    )
+    .unwrap_err();
+    for f in ["title", "completed_on", "hours", "hours_ethics", "delivery"] {
+        assert!(e.for_field(f).is_some(), "{f}: {e:?}");
+    }
+    let e = parse_training(&TrainingInput { title: "T".into(), completed_on: "2025-05-01".into(), hours: "1".into(), category_hours: vec![("ethics".into(), "2".into())], ..Default::default() }, today).unwrap_err();
+    assert_eq!(e.for_field("hours").unwrap().key, "certs-error-split");
+    assert_eq!(decode_categories(&encode_categories(&ok.category_minutes)), ok.category_minutes);
+}
+
+#[test]
+fn certificates_are_known_by_their_first_bytes() {
+    assert_eq!(check_certificate(b"%PDF-1.7\n...").unwrap(), "application/pdf");
+    assert_eq!(check_certificate(b"\x89PNG\r\n\x1a\n....").unwrap(), "image/png");
+    assert_eq!(check_certificate(&[0xFF, 0xD8, 0xFF, 0xE0, 1]).unwrap(), "image/jpeg");
+    assert_eq!(check_certificate(b"").unwrap_err().key, "certs-error-file-empty");
+    assert_eq!(check_certificate(b"MZ\x90\x00 an exe named cert.pdf").unwrap_err().key, "certs-error-file-type");
+    let mut big = b"%PDF-".to_vec();
+    big.resize(MAX_CERTIFICATE_BYTES + 1, b' ');
+    assert_eq!(check_certificate(&big).unwrap_err().key, "certs-error-file-large");
+}
