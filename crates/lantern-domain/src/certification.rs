@@ -609,7 +609,7 @@ fn parse_date(errors: &mut ValidationErrors, field: &'static str, value: &str, r
     match v.parse::<Date>() {
         Ok(d) if d.year() >= 1970 && d.year() <= 2100 => Some(d),
         _ => {
-            errors.push(FieldError::new(field, "error-date", "use a date like 2025-03-31"));
+            errors.push(FieldError::new(field, "error-date-format", "use a date like 2025-03-31"));
             None
         }
     }

@@ -17,6 +17,7 @@ use crate::people::{add_timeline, insert_person_raw, NewPerson};
 use crate::users::{NewUser, Who};
 use crate::{Result, Store, StoreError};
 
+mod certifications;
 mod encounters;
 pub use encounters::EncounterSummary;
 
@@ -328,6 +329,7 @@ impl Store {
             self.demo_notes(org.id, sup.id, &with_notes, &mut rng).await?;
             None
         };
+        self.demo_certifications(org.id, s1.id, s2.id, opts.as_of).await?;
         if peer_person != 0 {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);

@@ -305,7 +305,9 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
     let appointments = app.store.upcoming_appointments(ctx.org(), ctx.user.id).await?.iter().map(|a| crate::appointments::AppointmentView::from_row(a, t, app.store.now_ms())).collect();
     let group_notice = if q(&pairs, "appointment") == "cancelled" { t.get("appointment-cancelled-notice") } else { group_notice };
     let follow_ups = crate::referrals::follow_ups_due(&app, &ctx).await?;
+    let cert_reminders = crate::certifications::reminders(&app, &ctx).await?;
     html(CaseloadPage {
+        cert_reminders,
         follow_ups,
         appointments,
         crisis_banner,

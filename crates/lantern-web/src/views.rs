@@ -150,6 +150,8 @@ pub struct CaseloadPage {
     pub appointments: Vec<crate::appointments::AppointmentView>,
     /// Referral follow-ups due within a week (their people's referrals).
     pub follow_ups: Vec<crate::referrals::ReferralView>,
+    /// Renewal reminders for the caller's own credentials (90 and 30 days before expiry).
+    pub cert_reminders: Vec<crate::certifications::ReminderView>,
     pub can_write: bool,
     pub group_notice: String,
     pub heading: String,

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod browser;
 mod catalogue;
+mod certifications;
 mod crisis;
 mod directory;
 mod directory_store;
