@@ -178,7 +178,7 @@ pub fn parse_rule(json: &str) -> Result<RenewalRule, RuleError> {
         if !keys.insert(m.key.clone()) {
             e.push(format!("minimums: {} twice", m.key));
         }
-        if !(m.hours > 0.0) {
+        if !(m.hours.is_finite() && m.hours > 0.0) {
             e.push(format!("minimums.{}: hours must be more than 0", m.key));
         }
         if let Some(t) = r.total_hours {
@@ -196,7 +196,7 @@ pub fn parse_rule(json: &str) -> Result<RenewalRule, RuleError> {
         }
     }
     if let Some(c) = r.carry_over {
-        if !(c.max_hours > 0.0) {
+        if !(c.max_hours.is_finite() && c.max_hours > 0.0) {
             e.push("carry_over.max_hours: more than 0 (or leave carry_over out)".into());
         }
     }
@@ -554,7 +554,7 @@ pub fn hours_text(minutes: i64) -> String {
 /// Reads hours as typed ("1.5", "2", "0,5") into minutes: 0 < h ≤ 200, quarter-hour precision not required.
 pub fn parse_hours(s: &str) -> Option<i64> {
     let h: f64 = s.trim().replace(',', ".").parse().ok()?;
-    if !h.is_finite() || h < 0.0 || h > 200.0 {
+    if !h.is_finite() || !(0.0..=200.0).contains(&h) {
         return None;
     }
     Some(minutes(h))
