@@ -11,6 +11,8 @@ pub mod crisis;
 pub mod appointment;
 pub mod billing;
 pub mod care_team;
+pub mod certification;
+pub mod competency;
 pub mod consent;
 pub mod encounter;
 pub mod enrollment;

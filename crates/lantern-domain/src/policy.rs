@@ -238,13 +238,14 @@ pub fn decide_note(actor: &Actor, action: NoteAction, person: &PersonFacts, note
     }
 }
 
-/// How an actor relates to a staff member's growth record (competency profile,
-/// goals, supervision hours), loaded by storage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How an actor relates to a staff member's records: growth (competency
+/// profile, goals, supervision hours) and certifications (credentials,
+/// training records, certificate files). Loaded by storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StaffFacts {
-    /// The staff member's organization (`None`: no such staff member).
+    /// The staff member's organization (`None`: no such account).
     pub org_id: Option<OrgId>,
-    pub user_id: UserId,
+    pub user_id: Option<UserId>,
     /// The actor leads a team the staff member belongs to.
     pub supervises: bool,
 }
@@ -265,7 +266,7 @@ pub fn decide_growth(actor: &Actor, action: GrowthAction, f: &StaffFacts) -> Dec
         return Decision::NotFound;
     }
     let r = actor.roles;
-    let is_self = actor.user_id == f.user_id;
+    let is_self = f.user_id == Some(actor.user_id);
     let sup = r.has(Role::Supervisor) && f.supervises && !is_self;
     let ok = match action {
         GrowthAction::ViewProfile => is_self || sup || r.has(Role::Admin),
@@ -371,6 +372,46 @@ pub fn decide_session(actor: &Actor, action: SessionAction, f: &SessionFacts) ->
     }
 }
 
+/// What the actor wants to do with someone's certification records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CertAction {
+    /// See credentials, training records and renewal progress.
+    View,
+    /// Add or change credentials and training records: only their holder.
+    Write,
+    /// Open an uploaded certificate file: the holder and administrators.
+    ViewCertificate,
+}
+
+/// Decides access to a staff member's certification records. The holder
+/// does everything; an administrator of the organization views records and
+/// certificates (the expiry report needs them) but does not write them; a
+/// supervisor who leads the holder's team sees progress and training records
+/// (to plan supervision and training) but not certificate files. Everyone
+/// else gets "not found". Self-care data is never part of this.
+pub fn decide_certs(actor: &Actor, action: CertAction, facts: &StaffFacts) -> Decision {
+    let Some(org) = facts.org_id else { return Decision::NotFound };
+    if org != actor.org_id || !actor.roles.is_staff() {
+        return Decision::NotFound;
+    }
+    let own = facts.user_id == Some(actor.user_id);
+    let admin = actor.roles.has(Role::Admin);
+    let lead = actor.roles.has(Role::Supervisor) && facts.supervises && !own;
+    let ok = match action {
+        CertAction::View => own || admin || lead,
+        CertAction::Write => own,
+        CertAction::ViewCertificate => own || admin,
+    };
+    if ok {
+        Decision::Allow
+    } else if action == CertAction::Write && (admin || lead) {
+        // They may see the records, but only the holder writes them.
+        Decision::Forbidden
+    } else {
+        Decision::NotFound
+    }
+}
+
 /// May the actor lead a supervision session with these supervisees, under the
 /// organization's rule? `leads_all`: the actor leads a team with every supervisee;
 /// `shares_team_all`: the actor is on a team with every supervisee.
@@ -461,6 +502,30 @@ mod tests {
     }
 
     #[test]
+    fn certification_records_holder_admin_and_team_lead_only() {
+        let facts = StaffFacts { org_id: Some(OrgId(1)), user_id: Some(UserId(5)), supervises: false };
+        let holder = Actor { user_id: UserId(5), ..actor(Roles::empty().with(Role::Specialist), None) };
+        for a in [CertAction::View, CertAction::Write, CertAction::ViewCertificate] {
+            assert!(decide_certs(&holder, a, &facts).is_allowed());
+        }
+        let admin = actor(Roles::empty().with(Role::Admin), None);
+        assert!(decide_certs(&admin, CertAction::View, &facts).is_allowed());
+        assert!(decide_certs(&admin, CertAction::ViewCertificate, &facts).is_allowed());
+        assert_eq!(decide_certs(&admin, CertAction::Write, &facts), Decision::Forbidden);
+        let sup = actor(Roles::empty().with(Role::Supervisor), None);
+        assert_eq!(decide_certs(&sup, CertAction::View, &facts), Decision::NotFound, "not their team");
+        let team = StaffFacts { supervises: true, ..facts };
+        assert!(decide_certs(&sup, CertAction::View, &team).is_allowed());
+        assert_eq!(decide_certs(&sup, CertAction::ViewCertificate, &team), Decision::NotFound);
+        let other = actor(Roles::empty().with(Role::Specialist), None);
+        assert_eq!(decide_certs(&other, CertAction::View, &team), Decision::NotFound, "a specialist flag alone grants nothing");
+        let elsewhere = StaffFacts { org_id: Some(OrgId(2)), ..team };
+        assert_eq!(decide_certs(&admin, CertAction::View, &elsewhere), Decision::NotFound);
+        let peer = Actor { user_id: UserId(5), ..actor(Roles::empty().with(Role::Peer), Some(1)) };
+        assert_eq!(decide_certs(&peer, CertAction::View, &facts), Decision::NotFound);
+    }
+
+    #[test]
     fn specialist_outside_caseload_gets_not_found() {
         let a = actor(Roles::empty().with(Role::Specialist), None);
         let facts = PersonFacts { org_id: Some(OrgId(1)), person_id: Some(PersonId(3)), ..Default::default() };
@@ -504,7 +569,7 @@ mod tests {
 
     #[test]
     fn ratings_come_from_a_supervisor_of_the_person_rated() {
-        let f = StaffFacts { org_id: Some(OrgId(1)), user_id: UserId(2), supervises: true };
+        let f = StaffFacts { org_id: Some(OrgId(1)), user_id: Some(UserId(2)), supervises: true };
         let sup = actor(Roles::empty().with(Role::Supervisor), None);
         assert!(decide_growth(&sup, GrowthAction::Rate, &f).is_allowed());
         assert_eq!(decide_growth(&sup, GrowthAction::Rate, &StaffFacts { supervises: false, ..f }), Decision::NotFound);

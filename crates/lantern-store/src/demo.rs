@@ -18,6 +18,7 @@ use crate::users::{NewUser, Who};
 use crate::{Result, Store, StoreError};
 
 mod care_team;
+mod certifications;
 mod encounters;
 mod growth;
 pub use encounters::EncounterSummary;
@@ -331,6 +332,7 @@ impl Store {
             None
         };
         growth::growth_demo(self, org.id, sup.id, s1.id, (peer_person != 0).then_some(peer_person), opts.as_of).await?;
+        self.demo_certifications(org.id, s1.id, s2.id, opts.as_of).await?;
         if peer_person != 0 {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);

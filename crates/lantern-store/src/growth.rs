@@ -177,11 +177,11 @@ impl Store {
         .bind(actor.org_id.0)
         .fetch_optional(self.pool())
         .await?;
-        let Some(r) = r else { return Ok(StaffFacts { org_id: None, user_id: UserId(user_id), supervises: false }) };
+        let Some(r) = r else { return Ok(StaffFacts { org_id: None, user_id: Some(UserId(user_id)), supervises: false }) };
         let staff = lantern_domain::Roles::from_bits(row::i(&r, "roles")?).is_staff();
         Ok(StaffFacts {
             org_id: staff.then_some(OrgId(row::i(&r, "org_id")?)),
-            user_id: UserId(user_id),
+            user_id: Some(UserId(user_id)),
             supervises: row::i(&r, "sup")? > 0 && user_id != actor.user_id.0,
         })
     }

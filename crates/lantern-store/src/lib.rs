@@ -17,6 +17,7 @@ pub mod appointments;
 pub mod audit;
 pub mod billing_admin;
 pub mod care_team;
+pub mod certifications;
 pub mod backup;
 pub mod clock;
 pub mod crisis;

@@ -88,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0014_care_team.sql"),
     },
     Migration {
+        version: 15,
+        name: "certifications",
+        sqlite: include_str!("../migrations/sqlite/0015_certifications.sql"),
+        postgres: include_str!("../migrations/postgres/0015_certifications.sql"),
+    },
+    Migration {
         version: 17,
         name: "growth",
         sqlite: include_str!("../migrations/sqlite/0017_growth.sql"),

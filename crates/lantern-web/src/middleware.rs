@@ -206,12 +206,18 @@ pub async fn gate(State((app, spec)): State<(AppState, RouteSpec)>, req: Request
             let ok = if let Some(t) = header_token {
                 same(&t, &ctx.csrf)
             } else {
+                // Upload forms (multipart) carry the token as a text field too.
+                let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).filter(|ct| ct.starts_with("multipart/form-data")).map(str::to_string);
+                let limit = if multipart.is_some() && crate::multipart::is_upload_route(spec.path) { crate::multipart::UPLOAD_LIMIT } else { FORM_LIMIT };
                 let (parts, body) = req.into_parts();
-                let bytes = match to_bytes(body, FORM_LIMIT).await {
+                let bytes = match to_bytes(body, limit).await {
                     Ok(b) => b,
                     Err(_) => return deny(&spec, AppError::BadRequest("the form is too large".into())),
                 };
-                let token = form_field(&bytes, "csrf");
+                let token = match &multipart {
+                    Some(ct) => crate::multipart::text_field(ct, &bytes, "csrf"),
+                    None => form_field(&bytes, "csrf"),
+                };
                 req = Request::from_parts(parts, Body::from(bytes));
                 token.is_some_and(|t| same(&t, &ctx.csrf))
             };

@@ -307,9 +307,11 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
     let follow_ups = crate::referrals::follow_ups_due(&app, &ctx).await?;
     let (tasks_due, handoffs_waiting) = crate::team::home_items(&app, &ctx).await?;
     let group_notice = if q(&pairs, "task") == "done" { t.get("task-done-saved") } else { group_notice };
+    let cert_reminders = crate::certifications::reminders(&app, &ctx).await?;
     html(CaseloadPage {
         tasks_due,
         handoffs_waiting,
+        cert_reminders,
         follow_ups,
         appointments,
         crisis_banner,

@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, crisis, directory, growth, hsds, language, middleware, notes, pages, referrals, safety_plan, team, AppState};
+use crate::{api, appointments, billing, certifications, crisis, directory, growth, hsds, language, middleware, notes, pages, referrals, safety_plan, team, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +235,24 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/self-care/check-ins", Roles(STAFF)), get(growth::api_checkins)),
         (api("POST", "/api/v1/self-care/check-ins", Roles(STAFF)), post(growth::api_add_checkin)),
         (api("GET", "/api/v1/self-care/aggregate", Roles(LEADS)), get(growth::api_selfcare_aggregate)),
+        // Certifications and CE hours, competency frameworks (issue 9, items 1, 5 and their API).
+        (page("GET", "/growth/certifications", Roles(STAFF)), get(certifications::mine)),
+        (page("POST", "/growth/certifications", Roles(STAFF)), post(certifications::create_credential)),
+        (page("GET", "/growth/certifications/new", Roles(STAFF)), get(certifications::new_credential)),
+        (page("GET", "/growth/certifications/staff/{id}", Roles(LEADS)), get(certifications::staff)),
+        (page("GET", "/growth/trainings/new", Roles(STAFF)), get(certifications::new_training)),
+        (page("POST", "/growth/trainings", Roles(STAFF)), post(certifications::create_training)),
+        (page("GET", "/growth/trainings/{id}/certificate", Roles(STAFF)), get(certifications::certificate)),
+        (page("GET", "/admin/certifications/expiring", Roles(ADMIN)), get(certifications::expiring)),
+        (page("GET", "/admin/competencies", Roles(ADMIN)), get(certifications::frameworks)),
+        (page("POST", "/admin/competencies", Roles(ADMIN)), post(certifications::add_framework)),
+        (api("GET", "/api/v1/competency-frameworks", Roles(STAFF)), get(certifications::api_frameworks)),
+        (api("GET", "/api/v1/certification-rules", Roles(STAFF)), get(certifications::api_rules)),
+        (api("GET", "/api/v1/certifications", Roles(STAFF)), get(certifications::api_mine)),
+        (api("GET", "/api/v1/certifications/expiring", Roles(ADMIN)), get(certifications::api_expiring)),
+        (api("GET", "/api/v1/staff/{id}/certifications", Roles(LEADS)), get(certifications::api_staff)),
+        (api("POST", "/api/v1/credentials", Roles(STAFF)), post(certifications::api_create_credential)),
+        (api("POST", "/api/v1/trainings", Roles(STAFF)), post(certifications::api_create_training)),
     ]
 }
 
@@ -246,13 +264,17 @@ pub fn specs() -> Vec<RouteSpec> {
 pub(crate) fn build(state: AppState) -> Router {
     let mut router = Router::new();
     for (spec, handler) in table() {
-        let gated = handler.route_layer(axum::middleware::from_fn_with_state((state.clone(), spec), middleware::gate));
+        // Bodies are limited per route: 1 MB, or more on the few upload routes.
+        let limit = if crate::multipart::is_upload_route(spec.path) { crate::multipart::UPLOAD_LIMIT } else { 1024 * 1024 };
+        let gated: MethodRouter<AppState> = handler
+            .route_layer(axum::middleware::from_fn_with_state((state.clone(), spec), middleware::gate))
+            .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(limit))
+            .layer(RequestBodyLimitLayer::new(limit));
         router = router.route(spec.path, gated);
     }
     router
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .with_state(state)
 }

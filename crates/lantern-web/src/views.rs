@@ -153,6 +153,8 @@ pub struct CaseloadPage {
     /// The caller's shared tasks due within a week, and handoff notes waiting for them.
     pub tasks_due: Vec<crate::team::TaskView>,
     pub handoffs_waiting: Vec<crate::team::HandoffView>,
+    /// Renewal reminders for the caller's own credentials (90 and 30 days before expiry).
+    pub cert_reminders: Vec<crate::certifications::ReminderView>,
     pub can_write: bool,
     pub group_notice: String,
     pub heading: String,

@@ -1356,3 +1356,145 @@ selfcare-not-enough = Not enough people to show (fewer than five have checked in
 selfcare-report-people = People counted:
 selfcare-report-item = Question
 selfcare-report-mean = Average (1 to 5)
+# Certifications and CE hours (issue 9: competency frameworks, credentials, renewal progress)
+certs-title = My certifications
+certs-title-of = Certifications: { $name }
+certs-add-credential = Add a credential
+certs-add-training = Record a training
+certs-added-credential = Your credential is saved. Here is where you stand for renewal.
+certs-added-training = Your training is saved and counted where it applies.
+certs-none-self = No credentials yet. Add yours to see what your board asks for renewal and how close you are.
+certs-none-other = No credentials recorded yet.
+certs-unknown-rule = A credential uses a renewal rule this Lantern does not know ({ $rule }); its progress cannot be shown.
+certs-number = Credential number
+certs-certified-on = Certified on
+certs-expires-on = Expires on
+certs-this-period = This renewal period
+certs-period = { $start } to { $end }
+certs-hours = { $hours } h
+certs-of-hours = { $earned } of { $required } hours
+certs-hours-unknown-total = { $earned } hours (the board's total is not known to Lantern)
+certs-of-minimum = { $earned } of { $required } { $label }
+certs-days-left = { $days ->
+    [one] 1 day left
+   *[other] { $days } days left
+}
+certs-expired-days = { $days ->
+    [0] expires today
+    [one] expired 1 day ago
+   *[other] expired { $days } days ago
+}
+certs-minimums = Hours your board asks for by topic
+certs-met = done
+certs-not-yet = not yet
+certs-complete = You have every hour this renewal needs. Well done.
+certs-still-needed = Still needed:
+certs-missing-total = { $hours } more hours in all
+certs-missing-minimum = { $hours } more hours of { $label }
+certs-missing-unknown = The total hours are not known to Lantern for this board; check with your board.
+certs-notes = Good to know
+certs-note-same-course = “{ $title }” is the same course as “{ $first }” and counts once in this period.
+certs-note-evidence = “{ $title }” is missing what your board asks a record to show: { $fields }.
+certs-note-carried = { $hours } hours carried over from your last period.
+certs-waived-first = No hours are due this period: your board starts counting after the period you were certified in.
+certs-waived-within = No hours are due for this renewal: you were certified less than { $months } months before it.
+certs-reminder-soon = Your { $name } expires in { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}.
+certs-reminder-expired = Your { $name } expired { $days ->
+    [0] today
+    [one] 1 day ago
+   *[other] { $days } days ago
+}. Your board can tell you how to renew.
+certs-reminders = Certification renewals coming up
+certs-open = See my certifications
+certs-about-rule = About this renewal rule
+certs-anchor-certification = Renewal every { $months } months, counted from your certification date.
+certs-anchor-calendar = Renewal every { $months } months, by calendar year (1 January to 31 December).
+certs-anchor-fixed = Renewal every { $months } months, ending on { $date } ({ $parity } years).
+certs-source = Source:
+certs-unknowns = What the source does not settle, and how Lantern treats it:
+certs-trainings = Training records
+certs-trainings-none = No trainings recorded yet.
+certs-t-title = Training title
+certs-t-provider = Provider or sponsor
+certs-t-date = Date completed
+certs-t-hours = Hours
+certs-t-topics = Hours by topic
+certs-t-course = Course id
+certs-t-certificate = Certificate
+certs-open-certificate = Open
+certs-on-file = On file
+certs-no-certificate = None yet
+certs-staff-team = Your team's certifications
+certs-staff-admin = Staff certifications
+certs-choose-rule = Choose your board and credential
+certs-rule = Board and credential
+certs-rule-hint = Each rule comes from the board's published requirements; where a source leaves something open, Lantern says so.
+certs-expires-hint = Leave empty to use the date your board's rule gives. If your certificate shows a date, use that one.
+certs-save-credential = Save the credential
+certs-provider-hint = As it appears on your certificate.
+certs-hours-hint = Contact or clock hours, like 1.5.
+certs-topics-legend = Hours by topic (optional)
+certs-topics-hint = If part of the training covered one of these topics, write those hours here. Together they cannot be more than the hours above.
+certs-course-hint = The provider's course number, if it has one. The same course taken twice may count once.
+certs-delivery = How it was given
+certs-delivery-none = Not said
+certs-delivery-in-person = In person
+certs-delivery-live-online = Live online (webinar)
+certs-delivery-self-paced-online = Online at my own pace
+certs-delivery-conference = Conference
+certs-approval = Approval number
+certs-approval-hint = If the provider is approved by your board, its approval number.
+certs-file-hint = A PDF, PNG or JPEG of your certificate, up to { $mb } MB. Only you and your organization's administrators can open it.
+certs-file-again = Please choose the file again: it could not be kept while the other fields were fixed.
+certs-save-training = Save the training
+certs-cat-ethics = Ethics
+certs-cat-boundaries = Boundaries
+certs-cat-self-care = Self-care
+certs-cat-peer = Peer support and recovery
+certs-cat-hiv-bbp = HIV and bloodborne pathogens
+certs-cat-supervision = Supervision and leadership
+certs-cat-cultural = Cultural humility
+certs-evidence-title = title
+certs-evidence-provider = provider
+certs-evidence-completed-on = date
+certs-evidence-hours = hours
+certs-evidence-certificate = certificate
+certs-evidence-delivery = how it was given
+certs-evidence-approval-number = approval number
+certs-error-rule = Please choose your board and credential from the list.
+certs-error-future = This date cannot be in the future.
+certs-error-expiry-order = The expiry date must be after the certification date.
+certs-error-delivery = Please choose how the training was given from the list.
+certs-error-hours = Please write the hours as a number, like 1.5 (more than 0, at most 200).
+certs-error-category = One of the topics is not one Lantern knows.
+certs-error-split = The hours by topic add up to more than the training's hours.
+certs-error-file-empty = The file is empty. Please choose the certificate file.
+certs-error-file-large = The file is larger than 2 MB. A scan at a lower resolution usually fits.
+certs-error-file-type = The file must be a PDF, PNG or JPEG.
+certs-error-base64 = The certificate's content is not base64.
+certs-expiring-title = Credentials expiring soon
+certs-expiring-within = Expiring within
+certs-next-days = the next { $days } days
+certs-show = Show
+certs-csv = Download as CSV
+certs-expiring-none = Nobody's credential expires in this time.
+certs-x-who = Staff member
+certs-x-credential = Credential
+certs-x-progress = Renewal hours
+certs-fw-title = Competency frameworks
+certs-fw-intro = The SAMHSA core competencies for peer workers ship with Lantern. Your organization can add its own, such as a state's domain set, in the same shape. Activity types on notes map to SAMHSA categories I–XII.
+certs-fw-built-in = built in
+certs-fw-added-by = added by { $who }
+certs-fw-version = version
+certs-fw-categories = { $count } categories, { $statements } statements
+certs-fw-maps-to = like SAMHSA
+certs-fw-add = Add a framework
+certs-fw-json = Framework (JSON)
+certs-fw-json-hint = The same shape as Lantern's competencies/samhsa-v1.json: key, version, title, source (name, url), categories (number, title, statements with id and text, and maps_to for the SAMHSA categories they correspond to). A new version of a key keeps the old ones.
+certs-fw-save = Add the framework
+certs-fw-added = The framework is added.
+certs-fw-empty = Please paste the framework.
+certs-fw-too-long = The framework is too long (200 KB at most).

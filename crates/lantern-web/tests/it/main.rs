@@ -12,6 +12,7 @@ mod browser_referral;
 mod browser_team;
 mod browser_growth;
 mod catalogue;
+mod certifications;
 mod crisis;
 mod directory;
 mod directory_store;
