@@ -15,6 +15,7 @@ pub mod encounter;
 pub mod enrollment;
 pub mod ids;
 pub mod person;
+pub mod recovery_plan;
 pub mod referral;
 pub mod policy;
 pub mod role;

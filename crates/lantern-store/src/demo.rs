@@ -18,6 +18,7 @@ use crate::users::{NewUser, Who};
 use crate::{Result, Store, StoreError};
 
 mod encounters;
+mod plans;
 pub use encounters::EncounterSummary;
 
 pub const DEMO_ORG_SLUG: &str = "demo";
@@ -331,7 +332,8 @@ impl Store {
         if peer_person != 0 {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);
-            self.create_user(&peer, &who).await?;
+            let peer_user = self.create_user(&peer, &who).await?;
+            plans::generate(self, org.id, peer_person, s1.id, peer_user.id).await?;
         }
         Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person, encounters: bulk })
     }

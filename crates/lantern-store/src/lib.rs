@@ -25,6 +25,7 @@ pub mod language;
 pub mod encounters;
 mod migrate;
 pub mod people;
+pub mod recovery_plans;
 pub mod safety_plans;
 pub mod directory_settings;
 pub mod referrals;

@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_safety_plans.sql"),
         postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
     },
+    Migration {
+        version: 12,
+        name: "recovery_plans",
+        sqlite: include_str!("../migrations/sqlite/0012_recovery_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0012_recovery_plans.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -188,9 +188,11 @@ pub struct MeOut {
 #[openapi(
     info(title = "Lantern API", version = "1", description = "Peer support records: people, enrollment, caseloads, encounter notes and the language assistant. Authenticate with `Authorization: Bearer TOKEN` (`lantern token create --user EMAIL`). Errors are RFC 9457 problem+json."),
     paths(me, caseload, list_people, create_person, get_person, update_person, change_enrollment, language_check, language_dismiss, crate::language::get_settings, crate::language::put_settings, note_options, create_note, list_notes, get_note, update_note, sign_note, cosign_note, return_note, add_addendum, crate::safety_plan::api_get, crate::safety_plan::api_put, crate::directory::api_search,
-        crate::referrals::api_list, crate::referrals::api_create, crate::referrals::api_get, crate::referrals::api_status, crate::referrals::api_consents, crate::referrals::api_create_consent, crate::referrals::api_revoke),
+        crate::referrals::api_list, crate::referrals::api_create, crate::referrals::api_get, crate::referrals::api_status, crate::referrals::api_consents, crate::referrals::api_create_consent, crate::referrals::api_revoke,
+        crate::recovery_plan::api_get, crate::recovery_plan::api_put, crate::recovery_plan::api_agree, crate::recovery_plan::api_versions, crate::recovery_plan::api_compare, crate::recovery_plan::api_milestones, crate::recovery_plan::api_add_milestone),
     components(schemas(Problem, FieldProblem, PersonOut, PersonIn, CaseloadItem, CaseloadPage, EnrollmentIn, MeOut, LanguageIn, LanguageOut, LanguageFlag, DistressOut, DistressCue, DismissalIn, crate::language::LanguageSettingsDto, NoteIn, NoteOut, NoteList, SignatureOut, AddendumOut, ReturnIn, AddendumIn, NoteOptions, ServiceCodeOut, ActivityTypeOut, crate::safety_plan::SafetyPlanJson, crate::safety_plan::ContactJson, crate::directory::SearchOut, crate::directory::ResultOut,
-        crate::referrals::ReferralOut, crate::referrals::ReferralIn, crate::referrals::StatusIn, crate::referrals::ConsentOut, crate::referrals::ConsentIn, crate::referrals::RevokeIn)),
+        crate::referrals::ReferralOut, crate::referrals::ReferralIn, crate::referrals::StatusIn, crate::referrals::ConsentOut, crate::referrals::ConsentIn, crate::referrals::RevokeIn,
+        crate::recovery_plan::StepJson, crate::recovery_plan::GoalJson, crate::recovery_plan::PlanJson, crate::recovery_plan::DraftJson, crate::recovery_plan::VersionJson, crate::recovery_plan::RecoveryPlanJson, crate::recovery_plan::PutDraftJson, crate::recovery_plan::AgreeJson, crate::recovery_plan::AgreedJson, crate::recovery_plan::ChangeJson, crate::recovery_plan::MilestoneJson)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -26,6 +26,7 @@ mod notes;
 mod pages;
 pub mod referrals;
 pub mod routes;
+pub mod recovery_plan;
 pub mod safety_plan;
 mod views;
 

@@ -306,6 +306,7 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
     let group_notice = if q(&pairs, "appointment") == "cancelled" { t.get("appointment-cancelled-notice") } else { group_notice };
     let follow_ups = crate::referrals::follow_ups_due(&app, &ctx).await?;
     html(CaseloadPage {
+        plan_reviews: crate::recovery_plan::reviews_due(&app, &ctx).await?,
         follow_ups,
         appointments,
         crisis_banner,
@@ -1026,6 +1027,7 @@ pub async fn portal(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuer
         next_meeting: app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())),
         sharing: crate::referrals::person_referrals(&app, ctx.org(), id).await?,
         notice: if q(&query_pairs(&rq), "saved") == "revoked" { t.get("consent-revoked-notice") } else { String::new() },
+        plan: crate::recovery_plan::portal_plan(&app, ctx.org(), id).await?,
         p,
     })
 }

@@ -15,6 +15,7 @@ mod language;
 mod matrix;
 mod notes;
 mod people;
+mod recovery_plan;
 mod referrals;
 mod review;
 mod safety_plan;
