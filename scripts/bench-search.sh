@@ -2,7 +2,7 @@
 # Resource search benchmark (issue 7): GET /hsds/services?search=… through HTTP at 16
 # connections (wrk, the 49 judged queries of crates/lantern-search/tests/queries.jsonl in
 # turn), on the Miami 211 directory (when ../shared/data is here) and on 100,000 generated
-# services; the Miami import time; and, in the same run, the engine against SQLite FTS5 on
+# services; the Miami import time; and, in the same run, the engine against SQLite FTS5 and PostgreSQL full-text search on
 # the plain-text part of the same queries (crates/lantern-search/examples/bench.rs).
 # Usage: bash scripts/bench.sh search      BENCH_SECS (15), BENCH_CONNS (16), BENCH_SERVICES (100000)
 set -euo pipefail
@@ -68,5 +68,5 @@ fi
 "$BIN" directory generate --services "$SERVICES" --seed 1 --data-dir "$WORK/synthetic"
 run "synthetic-$SERVICES" "$WORK/synthetic"
 
-echo "== in-process engine vs SQLite FTS5 (plain-text part of the same queries)"
+echo "== in-process engine vs SQLite FTS5 and PostgreSQL full-text search (plain-text part of the same queries)"
 cargo run --release -q -p lantern-search --example bench

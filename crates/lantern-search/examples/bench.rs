@@ -1,5 +1,6 @@
 //! Search latency on the Miami directory and on 100,000 generated services,
-//! compared with SQLite FTS5 doing the plain-text part of the same queries.
+//! compared with SQLite FTS5 and PostgreSQL full-text search doing the
+//! plain-text part of the same queries.
 //!
 //!     cargo run --release -p lantern-search --example bench [-- --services 100000 --reps 50]
 //!
@@ -11,11 +12,20 @@
 //! worker thread. For the engine the mean CPU time per search is given
 //! too (from /proc/thread-self/schedstat): on a busy machine wall-clock
 //! time also counts waiting for a core.
-//! Relevance (hit@5, MRR@10) is reported on Miami for both.
+//! PostgreSQL (`LANTERN_BENCH_PG_URL`, default the test server
+//! `postgres://postgres@127.0.0.1:5432/test`; skipped with a message when it
+//! does not answer) gets a scratch database `lantern_bench_fts` with one row
+//! per service: a stored tsvector weighted A name, B alternate name and
+//! taxonomy, C description, D organization ('english' configuration), a GIN
+//! index, and `ORDER BY ts_rank_cd(…) DESC LIMIT 10` over
+//! `plainto_tsquery` (AND) or the words joined with `|` (OR); one connection,
+//! so its time includes the round trip over the loopback socket.
+//! Relevance (hit@5, MRR@10) is reported on Miami for all three.
 //! The Miami data is read from `../shared/data` (or `LANTERN_SHARED_DATA`)
 //! and skipped when absent.
 
 use lantern_search::{parse, synth, Index, Query, ServiceDoc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
 use std::collections::HashMap;
@@ -180,6 +190,86 @@ async fn time_fts(pool: &SqlitePool, texts: &[String], reps: usize) -> Vec<Durat
     out
 }
 
+/// A scratch PostgreSQL database holding `docs` with a weighted tsvector and a
+/// GIN index, or `None` (with a message) when the server does not answer.
+async fn pg_db(docs: &[ServiceDoc]) -> Option<PgPool> {
+    let url = std::env::var("LANTERN_BENCH_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin = match PgPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(3)).connect(&url).await {
+        Ok(p) => p,
+        Err(e) => {
+            println!("  skipped PostgreSQL full-text search: cannot connect to {url} ({e})");
+            return None;
+        }
+    };
+    let _ = sqlx::query("DROP DATABASE IF EXISTS lantern_bench_fts WITH (FORCE)").execute(&admin).await;
+    sqlx::query("CREATE DATABASE lantern_bench_fts").execute(&admin).await.expect("create the scratch database");
+    admin.close().await;
+    let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(url.clone());
+    let pool = PgPoolOptions::new().max_connections(1).connect(&format!("{base}/lantern_bench_fts")).await.expect("connect");
+    sqlx::query(
+        "CREATE TABLE svc (id text PRIMARY KEY, name text, alternate_name text, taxonomy text, description text, organization text, \
+         tsv tsvector GENERATED ALWAYS AS ( \
+           setweight(to_tsvector('english', name), 'A') || \
+           setweight(to_tsvector('english', alternate_name || ' ' || taxonomy), 'B') || \
+           setweight(to_tsvector('english', description), 'C') || \
+           setweight(to_tsvector('english', organization), 'D')) STORED)",
+    )
+    .execute(&pool)
+    .await
+    .expect("create table");
+    for chunk in docs.chunks(2000) {
+        let col = |f: &dyn Fn(&ServiceDoc) -> String| chunk.iter().map(f).collect::<Vec<String>>();
+        sqlx::query("INSERT INTO svc (id, name, alternate_name, taxonomy, description, organization) SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])")
+            .bind(col(&|d| d.id.clone()))
+            .bind(col(&|d| d.name.clone()))
+            .bind(col(&|d| d.alternate_name.clone().unwrap_or_default()))
+            .bind(col(&|d| d.taxonomy.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(" ; ")))
+            .bind(col(&|d| d.description.clone()))
+            .bind(col(&|d| d.organization_name.clone()))
+            .execute(&pool)
+            .await
+            .expect("insert");
+    }
+    sqlx::query("CREATE INDEX svc_tsv ON svc USING gin (tsv)").execute(&pool).await.expect("gin index");
+    sqlx::query("ANALYZE svc").execute(&pool).await.expect("analyze");
+    Some(pool)
+}
+
+/// The words of the plain-text part for PostgreSQL: AND through
+/// `plainto_tsquery`, OR as `w1 | w2 | …` for `to_tsquery` (words are letters
+/// and digits only, so no operator can slip in).
+fn pg_text(text: &str, or: bool) -> Option<String> {
+    let words: Vec<String> = lantern_search::text::words(text)
+        .into_iter()
+        .filter(|w| !lantern_search::text::is_stopword(w))
+        .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| words.join(if or { " | " } else { " " }))
+}
+
+async fn pg_search(pool: &PgPool, q: &str, or: bool) -> Vec<String> {
+    let sql = if or {
+        "SELECT id FROM svc, to_tsquery('english', $1) q WHERE tsv @@ q ORDER BY ts_rank_cd(tsv, q) DESC LIMIT 10"
+    } else {
+        "SELECT id FROM svc, plainto_tsquery('english', $1) q WHERE tsv @@ q ORDER BY ts_rank_cd(tsv, q) DESC LIMIT 10"
+    };
+    sqlx::query(sql).bind(q).fetch_all(pool).await.expect("pg query").into_iter().map(|r| r.get::<String, _>(0)).collect()
+}
+
+async fn time_pg(pool: &PgPool, texts: &[String], or: bool, reps: usize) -> Vec<Duration> {
+    let mut out = Vec::new();
+    for _ in 0..reps {
+        for t in texts {
+            let s = Instant::now();
+            let r = pg_search(pool, t, or).await;
+            std::hint::black_box(&r);
+            out.push(s.elapsed());
+        }
+    }
+    out
+}
+
 fn score(rankings: &[Vec<String>], judged: &[Judged]) -> (f64, f64) {
     let (mut hit, mut rr) = (0.0, 0.0);
     for (r, q) in rankings.iter().zip(judged) {
@@ -234,6 +324,8 @@ fn main() {
         judged.iter().map(|q| engine_query(q).text).chain(filtered.iter().map(|q| q.text.clone())).collect();
     let and_q: Vec<String> = plain.iter().filter_map(|t| fts_text(t, " ")).collect();
     let or_q: Vec<String> = plain.iter().filter_map(|t| fts_text(t, " OR ")).collect();
+    let pg_and: Vec<String> = plain.iter().filter_map(|t| pg_text(t, false)).collect();
+    let pg_or: Vec<String> = plain.iter().filter_map(|t| pg_text(t, true)).collect();
 
     if let Some((docs, source)) = miami() {
         let t = Instant::now();
@@ -257,11 +349,29 @@ fn main() {
             let (h, m) = score(&rankings, &judged);
             println!("Miami relevance, same queries' text:   SQLite FTS5 ({label}) hit@5={h:.3} MRR@10={m:.3}");
         }
+        let pg = rt.block_on(pg_db(&docs));
+        if let Some(pg) = &pg {
+            for (label, or) in [("AND", false), ("OR", true)] {
+                let rankings: Vec<Vec<String>> = judged
+                    .iter()
+                    .map(|q| match pg_text(&engine_query(q).text, or) {
+                        Some(t) => rt.block_on(pg_search(pg, &t, or)).iter().map(|id| source[id].clone()).collect(),
+                        None => vec![],
+                    })
+                    .collect();
+                let (h, m) = score(&rankings, &judged);
+                println!("Miami relevance, same queries' text:   PostgreSQL FTS ({label}) hit@5={h:.3} MRR@10={m:.3}");
+            }
+        }
         println!("Miami latency (one thread, {reps} repetitions):");
         report_engine("lantern-search, judged queries", time_engine(&index, &text_queries, reps));
         report_engine("lantern-search, with filters", time_engine(&index, &filtered, reps));
         report("SQLite FTS5 (AND), plain-text part", rt.block_on(time_fts(&pool, &and_q, reps)));
         report("SQLite FTS5 (OR), plain-text part", rt.block_on(time_fts(&pool, &or_q, reps)));
+        if let Some(pg) = &pg {
+            report("PostgreSQL FTS (AND), plain-text part", rt.block_on(time_pg(pg, &pg_and, false, reps)));
+            report("PostgreSQL FTS (OR), plain-text part", rt.block_on(time_pg(pg, &pg_or, true, reps)));
+        }
     }
 
     let t = Instant::now();
@@ -306,4 +416,10 @@ fn main() {
     println!("  (FTS5 table filled in {:.0} ms)", t.elapsed().as_secs_f64() * 1000.0);
     report("SQLite FTS5 (AND), plain-text part", rt.block_on(time_fts(&pool, &and_q, reps_big)));
     report("SQLite FTS5 (OR), plain-text part", rt.block_on(time_fts(&pool, &or_q, reps_big)));
+    let t = Instant::now();
+    if let Some(pg) = rt.block_on(pg_db(&docs)) {
+        println!("  (PostgreSQL table and GIN index built in {:.0} ms)", t.elapsed().as_secs_f64() * 1000.0);
+        report("PostgreSQL FTS (AND), plain-text part", rt.block_on(time_pg(&pg, &pg_and, false, reps_big)));
+        report("PostgreSQL FTS (OR), plain-text part", rt.block_on(time_pg(&pg, &pg_or, true, reps_big)));
+    }
 }

@@ -346,7 +346,9 @@ pub async fn person_page(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
     check_person(&app, &ctx, id, PersonAction::View).await?;
     app.store.record_view(ctx.entry("referral.list", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
     let today = app.store.today(ctx.org()).await?;
-    let f = ConsentFormValues { starts_on: today.to_string(), purposes: vec!["referral".into()], ..Default::default() };
+    // "Record the person's consent" from a refused referral names the program already.
+    let recipient: String = one(&query(&rq), "recipient").chars().take(200).collect();
+    let f = ConsentFormValues { starts_on: today.to_string(), purposes: vec!["referral".into()], recipient_name: recipient, ..Default::default() };
     render_person_referrals(&app, &ctx, id, f, FormErrors::default(), notice_for(&app.t, &rq)).await
 }
 
@@ -437,6 +439,10 @@ pub struct ReferralFormPage {
     pub kinds: Vec<SelectOption>,
     pub errors: FormErrors,
     pub refusal: String,
+    /// The directory service the referral is for, when it came from the directory.
+    pub service: Option<lantern_store::referrals::ServiceSnapshot>,
+    /// Where "record the person's consent" leads, with the program filled in.
+    pub consent_link: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -459,7 +465,17 @@ async fn referral_form(app: &AppState, ctx: &Ctx, person_id: i64, f: ReferralFor
     let t = &app.t;
     let status = if errors.is_empty() && refusal.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let kind_codes: Vec<&str> = InfoKind::ALL.iter().map(|k| k.code()).collect();
+    // A service chosen in the directory is shown as it is there (the snapshot is taken
+    // from the directory when the referral is saved, never from the form).
+    let service = if f.service_id.trim().is_empty() { None } else { app.store.referral_service_snapshot(ctx.org(), f.service_id.trim()).await? };
+    let consent_link = {
+        let recipient = service.as_ref().map(|s| s.organization_name.clone()).unwrap_or_else(|| f.organization_name.trim().to_string());
+        let q = serde_urlencoded::to_string([("recipient", recipient.as_str())]).unwrap_or_default();
+        format!("/people/{person_id}/referrals?{q}#consent-new-h")
+    };
     let page = ReferralFormPage {
+        service,
+        consent_link,
         c: Chrome::new(app, Some(ctx), "referral-new-title", "caseload"),
         person_id,
         person_name: p.profile.display_name().to_string(),

@@ -7,6 +7,8 @@ mod appointments;
 mod audit;
 mod auth;
 mod browser;
+mod browser_kit;
+mod browser_referral;
 mod catalogue;
 mod crisis;
 mod directory;
