@@ -305,6 +305,8 @@ pub struct StepRow {
 
 pub struct GoalRow {
     pub n: usize,
+    /// The first empty goal (the "add a goal" link jumps here).
+    pub first_new: bool,
     pub key_f: &'static str,
     pub dim_f: &'static str,
     pub words_f: &'static str,
@@ -336,6 +338,7 @@ pub struct PlanForm {
 fn form_rows(t: &Messages, input: &PlanInput, dims: DimensionSet) -> Vec<GoalRow> {
     // The goals written so far plus two blank ones, up to the limit.
     let shown = (input.goals.iter().rposition(|g| !g.in_my_words.trim().is_empty() || !g.key.is_empty()).map(|i| i + 1).unwrap_or(0) + 2).min(MAX_GOALS);
+    let first_new = input.goals.iter().position(|g| g.in_my_words.trim().is_empty() && g.key.is_empty()).unwrap_or(input.goals.len());
     (0..shown.max(2))
         .map(|gi| {
             let g = input.goals.get(gi).cloned().unwrap_or_default();
@@ -358,6 +361,7 @@ fn form_rows(t: &Messages, input: &PlanInput, dims: DimensionSet) -> Vec<GoalRow
                 .collect();
             GoalRow {
                 n: gi + 1,
+                first_new: gi == first_new,
                 key_f: goal_field(gi, "key"),
                 dim_f: goal_field(gi, "dimension"),
                 words_f: goal_field(gi, "words"),

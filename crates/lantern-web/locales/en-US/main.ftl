@@ -1063,6 +1063,7 @@ plans-goal-reached = Reached!
 plans-goal-set_aside = Set aside for now
 plans-goal-notes = Worked on in { $count } signed notes.
 plans-choose = Choose…
+plans-jump-new-goal = Go to a new, empty goal
 plans-more-rows = Need more goals or steps? Save, and the form opens with more empty rows.
 plans-review-on = Next review
 plans-review-on-hint = When to look at the plan together again. It shows on the specialist's caseload two weeks before.

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod browser;
 mod browser_kit;
+mod browser_plans;
 mod browser_referral;
 mod catalogue;
 mod crisis;
