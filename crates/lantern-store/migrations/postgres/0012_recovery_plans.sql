@@ -69,8 +69,9 @@ CREATE TABLE milestones (
 CREATE INDEX milestones_person ON milestones(person_id, on_date);
 
 -- The plan goals a note addressed (the note's own "purpose" text stays as it was).
+-- No foreign key to encounters: checked by the store, and older upgrade paths drop and rebuild notes.
 CREATE TABLE note_plan_goals (
-    encounter_id BIGINT NOT NULL REFERENCES encounters(id),
+    encounter_id BIGINT NOT NULL,
     org_id BIGINT NOT NULL REFERENCES orgs(id),
     person_id BIGINT NOT NULL REFERENCES people(id),
     goal_key TEXT NOT NULL,

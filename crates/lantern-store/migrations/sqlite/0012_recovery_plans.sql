@@ -71,8 +71,9 @@ CREATE TABLE milestones (
 CREATE INDEX milestones_person ON milestones(person_id, on_date);
 
 -- The plan goals a note addressed (the note's own "purpose" text stays as it was).
+-- No foreign key to encounters: checked by the store, and older upgrade paths drop and rebuild notes.
 CREATE TABLE note_plan_goals (
-    encounter_id INTEGER NOT NULL REFERENCES encounters(id),
+    encounter_id INTEGER NOT NULL,
     org_id INTEGER NOT NULL REFERENCES orgs(id),
     person_id INTEGER NOT NULL REFERENCES people(id),
     goal_key TEXT NOT NULL,
