@@ -19,6 +19,7 @@ pub mod enrollment;
 pub mod growth;
 pub mod ids;
 pub mod person;
+pub mod recovery_plan;
 pub mod referral;
 pub mod policy;
 pub mod role;

@@ -21,6 +21,7 @@ mod care_team;
 mod certifications;
 mod encounters;
 mod growth;
+mod plans;
 pub use encounters::EncounterSummary;
 
 pub const DEMO_ORG_SLUG: &str = "demo";
@@ -336,8 +337,9 @@ impl Store {
         if peer_person != 0 {
             let mut peer = staff("peer@demo", "Jordan (peer)", "", r(&[Role::Peer]));
             peer.person_id = Some(peer_person);
-            self.create_user(&peer, &who).await?;
+            let peer_user = self.create_user(&peer, &who).await?;
             self.demo_care_team(&care_team::Team { org_id: org.id, person_id: peer_person, specialist: s1.id, previous_specialist: s2.id, supervisor: sup.id, as_of: opts.as_of }).await?;
+            plans::generate(self, org.id, peer_person, s1.id, peer_user.id).await?;
         }
         Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person, encounters: bulk })
     }

@@ -82,6 +82,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_safety_plans.sql"),
     },
     Migration {
+        version: 12,
+        name: "recovery_plans",
+        sqlite: include_str!("../migrations/sqlite/0012_recovery_plans.sql"),
+        postgres: include_str!("../migrations/postgres/0012_recovery_plans.sql"),
+    },
+    Migration {
         version: 14,
         name: "care_team",
         sqlite: include_str!("../migrations/sqlite/0014_care_team.sql"),

@@ -29,6 +29,7 @@ mod notes;
 mod pages;
 pub mod referrals;
 pub mod routes;
+pub mod recovery_plan;
 pub mod safety_plan;
 pub mod team;
 mod views;

@@ -68,6 +68,8 @@ pub struct NoteForm {
     pub how_it_went: String,
     pub next_steps: String,
     pub version: i64,
+    /// Recovery plan goals the note addressed (`None`: not on the form, keep what is stored).
+    pub plan_goals: Option<Vec<String>>,
 }
 
 impl NoteForm {
@@ -86,6 +88,7 @@ impl NoteForm {
             how_it_went: field(pairs, "how_it_went").into(),
             next_steps: field(pairs, "next_steps").into(),
             version: field(pairs, "version").parse().unwrap_or(0),
+            plan_goals: (field(pairs, "plan_goals_shown") == "1").then(|| pairs.iter().filter(|(k, _)| k == "plan_goals").map(|(_, v)| v.clone()).collect()),
         }
     }
 
@@ -105,6 +108,7 @@ impl NoteForm {
             how_it_went: c.narrative.how_it_went.clone(),
             next_steps: c.narrative.next_steps.clone(),
             version: n.version,
+            plan_goals: None,
         }
     }
 
@@ -163,6 +167,8 @@ pub struct NoteFormPage {
     pub crisis: String,
     /// Wording suggestions for the saved narrative (shown without JavaScript too).
     pub suggestions: Vec<crate::views::SuggestionView>,
+    /// The person's recovery plan goals this note can say it worked on.
+    pub plan_goals: Vec<CheckOption>,
 }
 
 async fn options(app: &AppState, ctx: &Ctx, f: &NoteForm) -> Result<(Vec<SelectOption>, Vec<SelectOption>, Vec<SelectOption>, Vec<CheckOption>), AppError> {
@@ -240,7 +246,20 @@ async fn render_form(app: &AppState, ctx: &Ctx, person_id: i64, note: Option<&No
         }
     }
     let crisis = app.crisis_protocol(ctx.org()).await;
+    let chosen = match (&f.plan_goals, note) {
+        (Some(v), _) => v.clone(),
+        (None, Some(n)) => app.store.note_goals(ctx.org(), n.id).await?.into_iter().map(|g| g.key).collect(),
+        (None, None) => vec![],
+    };
+    let plan_goals = app
+        .store
+        .plan_goal_choices(ctx.org(), person_id)
+        .await?
+        .into_iter()
+        .map(|g| CheckOption { checked: chosen.contains(&g.key), value: g.key, label: g.words, detail: String::new() })
+        .collect();
     let page = NoteFormPage {
+        plan_goals,
         crisis,
         suggestions,
         c: Chrome::new(app, Some(ctx), "note-write-title", "caseload"),
@@ -327,6 +346,9 @@ pub async fn create_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<
         Err(StoreError::Invalid(v)) => return render_form(&app, &ctx, person_id, None, f, FormErrors::from_validation(&app.t, &v), false, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(e) => return Err(e.into()),
     };
+    if let Some(keys) = f.plan_goals.as_ref().filter(|k| !k.is_empty()) {
+        app.store.set_note_goals(ctx.org(), id, keys, &ctx.who()).await?;
+    }
     if field(&pairs, "action") == "sign" {
         return sign_and_go(&app, &ctx, id, person_id, f, Some(1)).await;
     }
@@ -371,6 +393,9 @@ pub async fn save_note(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<St
     };
     match app.store.update_note(ctx.org(), id, &content, None, f.version, &ctx.who()).await {
         Ok(v) => {
+            if let Some(keys) = &f.plan_goals {
+                app.store.set_note_goals(ctx.org(), id, keys, &ctx.who()).await?;
+            }
             if field(&pairs, "action") == "sign" {
                 return sign_and_go(&app, &ctx, id, note.person_id, f, Some(v)).await;
             }
@@ -437,6 +462,8 @@ pub struct NotePage {
     pub errors: FormErrors,
     pub addendum: AddendumForm,
     pub comment: String,
+    /// Recovery plan goals this note worked on.
+    pub plan_goals: Vec<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -453,7 +480,9 @@ async fn render_note(app: &AppState, ctx: &Ctx, n: Note, facts: NoteFacts, notic
         Some(s) => s.label(),
         None => t.get("note-not-billed"),
     };
+    let plan_goals = app.store.note_goals(ctx.org(), n.id).await?.into_iter().map(|g| g.words).collect();
     let page = NotePage {
+        plan_goals,
         c: Chrome::new(app, Some(ctx), "note-title", "caseload").titled(t.get_with("note-heading", &[("name", n.person_name.clone().into())])),
         kind: t.get(&format!("note-kind-{}", c.kind.code())),
         modality: c.modality.map(|m| t.get(&format!("note-modality-{}", m.code()))).unwrap_or_else(|| "—".into()),

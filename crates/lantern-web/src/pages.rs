@@ -312,6 +312,7 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
         tasks_due,
         handoffs_waiting,
         cert_reminders,
+        plan_reviews: crate::recovery_plan::reviews_due(&app, &ctx).await?,
         follow_ups,
         appointments,
         crisis_banner,
@@ -1051,6 +1052,7 @@ pub async fn portal(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuer
         next_meeting: app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())),
         sharing: crate::referrals::person_referrals(&app, ctx.org(), id).await?,
         notice: if q(&query_pairs(&rq), "saved") == "revoked" { t.get("consent-revoked-notice") } else { String::new() },
+        plan: crate::recovery_plan::portal_plan(&app, ctx.org(), id).await?,
         p,
     })
 }

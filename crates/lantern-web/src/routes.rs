@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, certifications, crisis, directory, growth, hsds, language, middleware, notes, pages, referrals, safety_plan, team, AppState};
+use crate::{api, appointments, billing, certifications, crisis, directory, growth, hsds, language, middleware, notes, pages, recovery_plan, referrals, safety_plan, team, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +253,23 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/staff/{id}/certifications", Roles(LEADS)), get(certifications::api_staff)),
         (api("POST", "/api/v1/credentials", Roles(STAFF)), post(certifications::api_create_credential)),
         (api("POST", "/api/v1/trainings", Roles(STAFF)), post(certifications::api_create_training)),
+        // Recovery plans and milestones (read: the person's team, admins, the person; write: their team or the person).
+        (page("GET", "/people/{id}/recovery-plan", Signed), get(recovery_plan::show)),
+        (page("GET", "/people/{id}/recovery-plan/edit", Roles(PLAN_WRITERS)), get(recovery_plan::edit)),
+        (page("POST", "/people/{id}/recovery-plan", Roles(PLAN_WRITERS)), post(recovery_plan::save)),
+        (page("POST", "/people/{id}/recovery-plan/agree", Roles(PLAN_WRITERS)), post(recovery_plan::agree)),
+        (page("POST", "/people/{id}/recovery-plan/comments", Roles(PLAN_WRITERS)), post(recovery_plan::comment)),
+        (page("GET", "/people/{id}/recovery-plan/compare", Signed), get(recovery_plan::compare_page)),
+        (page("POST", "/people/{id}/milestones", Roles(PLAN_WRITERS)), post(recovery_plan::add_milestone)),
+        (page("GET", "/admin/recovery-plans", Roles(ADMIN)), get(recovery_plan::admin)),
+        (page("POST", "/admin/recovery-plans", Roles(ADMIN)), post(recovery_plan::admin_save)),
+        (api("GET", "/api/v1/people/{id}/recovery-plan", Signed), get(recovery_plan::api_get)),
+        (api("PUT", "/api/v1/people/{id}/recovery-plan", Roles(PLAN_WRITERS)), put(recovery_plan::api_put)),
+        (api("POST", "/api/v1/people/{id}/recovery-plan/agree", Roles(PLAN_WRITERS)), post(recovery_plan::api_agree)),
+        (api("GET", "/api/v1/people/{id}/recovery-plan/versions", Signed), get(recovery_plan::api_versions)),
+        (api("GET", "/api/v1/people/{id}/recovery-plan/compare", Signed), get(recovery_plan::api_compare)),
+        (api("GET", "/api/v1/people/{id}/milestones", Signed), get(recovery_plan::api_milestones)),
+        (api("POST", "/api/v1/people/{id}/milestones", Roles(PLAN_WRITERS)), post(recovery_plan::api_add_milestone)),
     ]
 }
 

@@ -142,6 +142,8 @@ pub struct SelectOption {
 #[template(path = "caseload.html")]
 pub struct CaseloadPage {
     pub c: Chrome,
+    /// Recovery plan reviews due within two weeks, or late.
+    pub plan_reviews: Vec<crate::recovery_plan::ReviewView>,
     /// Open crisis events in the caller's scope (escalation shows here).
     pub crisis_banner: String,
     pub returned: Vec<crate::notes::NoteRow>,
@@ -380,6 +382,8 @@ pub struct PortalPage {
     /// Their referrals, consents and who received their information.
     pub sharing: crate::referrals::PersonReferrals,
     pub notice: String,
+    /// A draft of their recovery plan waiting for them, and the milestones they share.
+    pub plan: crate::recovery_plan::PortalPlan,
 }
 
 pub struct AuditView {

@@ -115,3 +115,8 @@
     if (field.value) { check(); }
   }
 })();
+// Print buttons (recovery plan): no inline script is allowed.
+document.addEventListener("click", function (e) {
+  var b = e.target.closest && e.target.closest("[data-print]");
+  if (b) { window.print(); }
+});
