@@ -1193,6 +1193,7 @@ pub async fn api_create_training(State(app): State<AppState>, ctx: Ctx, body: By
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExpiringQuery {
     /// Look this many days ahead (1–730, default 90).
     pub days: Option<i64>,

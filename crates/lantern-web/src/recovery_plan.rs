@@ -792,6 +792,7 @@ pub struct ChangeJson {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CompareQuery {
     /// Older side: a version number or `draft`.
     pub a: String,

@@ -201,6 +201,19 @@ both!(api_people_crud_with_problem_json, async |app: &TestApp| {
     for p in ["/api/v1/people", "/api/v1/people/{id}", "/api/v1/people/{id}/enrollment", "/api/v1/caseload", "/api/v1/me"] {
         assert!(doc["paths"].get(p).is_some(), "{p} documented");
     }
+    // Every parameter said to be in the path is in the path's template, and every template
+    // variable is declared (a query parameter declared "in: path" makes the document invalid).
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let declared: Vec<&str> = op["parameters"].as_array().map(|ps| ps.iter().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect()).unwrap_or_default();
+            for name in &declared {
+                assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: path parameter {name:?} is not in the path (a query parameter?)");
+            }
+            for var in path.split('{').skip(1).filter_map(|x| x.split('}').next()) {
+                assert!(declared.contains(&var), "{method} {path}: {{{var}}} is not declared as a path parameter");
+            }
+        }
+    }
 });
 
 both!(admin_reassigns_a_departing_specialists_caseload, async |app: &TestApp| {
