@@ -79,7 +79,7 @@ pub struct RatingOut {
 
 /// One competency category on a profile.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CategoryOut {
+pub struct ProfileCategoryOut {
     pub number: u8,
     pub roman: String,
     pub title: String,
@@ -120,7 +120,7 @@ pub struct HistoryOut {
 pub struct ProfileOut {
     pub user_id: i64,
     pub name: String,
-    pub categories: Vec<CategoryOut>,
+    pub categories: Vec<ProfileCategoryOut>,
     pub goals: Vec<GoalOut>,
     pub history: Vec<HistoryOut>,
     /// Supervised hours in signed sessions over the last two years.
@@ -191,7 +191,7 @@ async fn profile(app: &AppState, ctx: &Ctx, user_id: i64, quarters: usize) -> Re
         let trend = growth::trend(&evidence, n, &qs);
         let now = evidence.get(&(this_q, n)).copied().unwrap_or(0);
         let key = if own { format!("growth-evidence-{n}") } else { "growth-evidence-other".to_string() };
-        categories.push(CategoryOut {
+        categories.push(ProfileCategoryOut {
             number: n,
             roman: roman.to_string(),
             title: title.to_string(),
