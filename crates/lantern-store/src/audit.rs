@@ -3,10 +3,15 @@
 //! Changes append their audit row inside their own transaction (`append`), so
 //! the change and its row commit together or not at all. Views are many and
 //! must not cost an fsync each: they go to the `ViewWriter`, one task that
-//! group-commits queued rows. The request does not wait for that commit, so a
-//! crash can lose the view rows queued but not yet committed: at most one
-//! batch in flight plus the queue, in practice the last few milliseconds of
-//! views (see ARCHITECTURE.md). Changes are never batched.
+//! group-commits queued rows, at most once every `VIEW_COMMIT_EVERY` (100 ms)
+//! while views keep coming. The request does not wait for that commit, so a
+//! crash can lose the view rows queued but not yet committed: at most the
+//! last 100 ms of views plus the batch in flight (see ARCHITECTURE.md).
+//! Changes are never batched. The pause matters on SQLite: every commit makes
+//! every reader connection drop its page cache, so committing views as fast as
+//! they come made each page view re-read its pages from the OS. Readers of the
+//! audit log (reports, the access log, counts, verification) flush first, so
+//! they always see every view recorded before they asked.
 //!
 //! The chain head row (`audit_head`) is the serialization point: an append
 //! first touches it with an UPDATE, which takes the row lock on PostgreSQL
@@ -124,6 +129,8 @@ pub(crate) struct ViewWriter {
 
 const QUEUE: usize = 20_000;
 const MAX_BATCH: usize = 1_000;
+/// The longest a view row waits for its commit while views keep coming.
+pub const VIEW_COMMIT_EVERY: Duration = Duration::from_millis(100);
 
 impl ViewWriter {
     pub(crate) fn start(pool: AnyPool, backend: Backend) -> ViewWriter {
@@ -151,18 +158,29 @@ impl ViewWriter {
 async fn run_writer(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Msg>) {
     let mut rows: Vec<NewEntry> = Vec::new();
     let mut waiters: Vec<oneshot::Sender<Result<()>>> = Vec::new();
+    let mut last_commit = tokio::time::Instant::now() - VIEW_COMMIT_EVERY;
     while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
-            match msg {
-                Msg::Row(r) => rows.push(r),
-                Msg::Flush(w) => waiters.push(w),
+        let take = |msg: Msg, rows: &mut Vec<NewEntry>, waiters: &mut Vec<oneshot::Sender<Result<()>>>| match msg {
+            Msg::Row(r) => rows.push(r),
+            Msg::Flush(w) => waiters.push(w),
+        };
+        take(first, &mut rows, &mut waiters);
+        // Gather until the interval since the last commit is over, the batch is full, or
+        // someone waits for a flush. After a quiet spell the first row commits at once.
+        let deadline = last_commit + VIEW_COMMIT_EVERY;
+        while rows.len() < MAX_BATCH && waiters.is_empty() {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(msg)) => take(msg, &mut rows, &mut waiters),
+                Ok(None) | Err(_) => break,
             }
-            if rows.len() >= MAX_BATCH {
-                break;
-            }
-            next = rx.try_recv().ok();
         }
+        while rows.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(msg) => take(msg, &mut rows, &mut waiters),
+                Err(_) => break,
+            }
+        }
+        last_commit = tokio::time::Instant::now();
         let mut result = Ok(());
         if !rows.is_empty() {
             result = write_batch(&pool, backend, &rows).await;
@@ -252,6 +270,7 @@ pub struct ReportFilter {
 impl Store {
     /// The organization's audit trail, newest first, filtered (for admins; ONC 170.315(d)(3)).
     pub async fn audit_report(&self, org_id: i64, f: &ReportFilter) -> Result<Vec<ReportRow>> {
+        self.views.flush().await?;
         let rows = sqlx::query(
             "SELECT a.seq, a.ts_ms, a.action, a.person_id, a.object_type, a.object_id, a.outcome, a.ip, a.reason,
                     COALESCE(u.display_name || ' <' || u.email || '>', 'Lantern') AS actor_name
@@ -311,6 +330,7 @@ impl Store {
 
     /// Verifies every organization's chain; the first break is the error.
     pub async fn verify_audit(&self, mut progress: impl FnMut(i64)) -> Result<std::result::Result<VerifyReport, ChainBreak>> {
+        self.views.flush().await?;
         let heads = sqlx::query("SELECT org_id, seq, hash FROM audit_head ORDER BY org_id").fetch_all(self.pool()).await?;
         let mut report = VerifyReport { chains: Vec::new() };
         for head in heads {
@@ -366,6 +386,7 @@ impl Store {
 
     /// Who looked at or changed a person's record, newest first.
     pub async fn access_log(&self, org_id: i64, person_id: i64, limit: i64) -> Result<Vec<AccessRow>> {
+        self.views.flush().await?;
         let rows = sqlx::query(
             "SELECT a.ts_ms, a.action, a.outcome, COALESCE(u.display_name, 'Lantern') AS actor_name
              FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
@@ -390,6 +411,7 @@ impl Store {
 
     /// Count of audit rows matching an action for a person (used by tests and the audit page).
     pub async fn count_audit(&self, org_id: i64, action: &str, person_id: Option<i64>, outcome: Option<&str>) -> Result<i64> {
+        self.views.flush().await?;
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM audit_log WHERE org_id = $1 AND action = $2
              AND ($3 = -1 OR person_id = $3) AND ($4 = '' OR outcome = $4)",

@@ -22,6 +22,8 @@ impl Store {
             return Err(StoreError::Refused(format!("{} already exists; choose a new file name", dest.display())));
         }
         let path = dest.to_str().ok_or_else(|| StoreError::Refused("the backup path must be valid UTF-8".into()))?;
+        // The copy includes every view recorded so far.
+        self.views.flush().await?;
         sqlx::query("VACUUM INTO $1").bind(path.to_string()).execute(self.pool()).await?;
         Ok(())
     }

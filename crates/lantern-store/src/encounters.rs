@@ -132,6 +132,11 @@ pub struct NoteFilter {
     /// Any of these statuses (in one query; empty means any).
     pub statuses: Vec<Status>,
     pub limit: i64,
+    /// Rows to skip (paging).
+    pub offset: i64,
+    /// Unsigned notes (drafts, returned) only when this user wrote them: a
+    /// draft is its author's until signed.
+    pub unsigned_only_by: Option<i64>,
 }
 
 /// One attendee of a group session.
@@ -944,6 +949,9 @@ impl Store {
         if let Some(st) = f.status {
             add("e.status = ?", Arg::S(st.code().to_string()));
         }
+        if let Some(u) = f.unsigned_only_by {
+            add("(e.status NOT IN ('draft', 'returned') OR e.author_id = ?)", Arg::I(u));
+        }
         if !f.statuses.is_empty() {
             let mut parts = Vec::new();
             for st in &f.statuses {
@@ -953,12 +961,14 @@ impl Store {
             conds.push(format!("e.status IN ({})", parts.join(", ")));
         }
         args.push(Arg::I(limit));
+        args.push(Arg::I(f.offset.max(0)));
         // The newest `limit` ids first (from an index alone when filtering by person or author),
         // then the full rows of only those: a person with hundreds of notes costs `limit` row reads.
         let order = "COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC";
         let sql = format!(
-            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE e.id IN (SELECT e.id FROM encounters e WHERE {} ORDER BY {order} LIMIT ${}) ORDER BY {order}",
+            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE e.id IN (SELECT e.id FROM encounters e WHERE {} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY {order}",
             conds.join(" AND "),
+            args.len() - 1,
             args.len()
         );
         let mut q = sqlx::query(&sql);

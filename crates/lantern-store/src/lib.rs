@@ -105,6 +105,11 @@ const SQLITE_APP_ID: i64 = 0x4C4E_544E;
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run. On SQLite, one connection: writers queue in
+    /// order for it inside the process instead of sleeping in SQLite's busy
+    /// handler (whose back-off of up to 100 ms made the tail of concurrent
+    /// signing seconds long). On PostgreSQL, the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
     clock: Arc<dyn Clock>,
     views: audit::ViewWriter,
@@ -137,7 +142,7 @@ impl Store {
     pub async fn open(config: &DbConfig, clock: Arc<dyn Clock>, opts: OpenOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (pool, backend) = match config {
-            DbConfig::DataDir(dir) => (open_sqlite(dir, opts.max_connections).await?, Backend::Sqlite),
+            DbConfig::DataDir(dir) => (open_sqlite(dir, opts.max_connections.max(2)).await?, Backend::Sqlite),
             DbConfig::Url(url) => {
                 if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
                     return Err(StoreError::Refused(format!(
@@ -159,7 +164,14 @@ impl Store {
         } else {
             migrate::check_not_newer(&pool, backend).await?;
         }
-        let views = audit::ViewWriter::start(pool.clone(), backend);
+        let writer = match backend {
+            Backend::Sqlite => match config {
+                DbConfig::DataDir(dir) => sqlite_pool(&dir.join("lantern.db"), 1).await?,
+                DbConfig::Url(_) => unreachable!("a SQLite store has a data directory"),
+            },
+            Backend::Postgres => pool.clone(),
+        };
+        let views = audit::ViewWriter::start(writer.clone(), backend);
         let integrity = Arc::new(std::sync::atomic::AtomicU8::new(INTEGRITY_UNKNOWN));
         if backend == Backend::Sqlite {
             let (pool, flag) = (pool.clone(), integrity.clone());
@@ -181,7 +193,7 @@ impl Store {
         } else {
             integrity.store(INTEGRITY_OK, std::sync::atomic::Ordering::SeqCst);
         }
-        let store = Store { pool, backend, clock, views, org_cache: Default::default(), integrity };
+        let store = Store { pool, writer, backend, clock, views, org_cache: Default::default(), integrity };
         if opts.migrate {
             store.seed_missing_note_defaults().await?;
         }
@@ -207,8 +219,8 @@ impl Store {
     /// Begins a write transaction: IMMEDIATE on SQLite so the write lock is taken up front.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
     }
 
@@ -243,22 +255,19 @@ impl Store {
     pub async fn close(&self) {
         let _ = self.views.flush().await;
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 
-async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<AnyPool> {
-    std::fs::create_dir_all(dir).map_err(|e| StoreError::Refused(format!("cannot create data directory {}: {e}", dir.display())))?;
-    let path = dir.join("lantern.db");
+/// A pool of SQLite connections with Lantern's settings on each.
+async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<AnyPool> {
     let display = path.display().to_string();
-    let exists = path.exists();
-    if exists {
-        check_sqlite_header(&path)?;
-    }
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let opts = AnyConnectOptions::from_str(&url)?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(max_connections.max(2))
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
         .min_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(30))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute("PRAGMA journal_mode = WAL").await?;
@@ -271,7 +280,18 @@ async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<AnyPool> {
         })
         .connect_with(opts)
         .await
-        .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("cannot be opened as a Lantern database: {e}") })?;
+        .map_err(|e| StoreError::Corrupt { path: display, reason: format!("cannot be opened as a Lantern database: {e}") })
+}
+
+async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<AnyPool> {
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::Refused(format!("cannot create data directory {}: {e}", dir.display())))?;
+    let path = dir.join("lantern.db");
+    let display = path.display().to_string();
+    let exists = path.exists();
+    if exists {
+        check_sqlite_header(&path)?;
+    }
+    let pool = sqlite_pool(&path, max_connections).await?;
     let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
         .fetch_one(&pool)
         .await

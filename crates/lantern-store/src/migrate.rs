@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_time_corrections.sql"),
         postgres: include_str!("../migrations/postgres/0018_time_corrections.sql"),
     },
+    Migration {
+        version: 19,
+        name: "person_page",
+        sqlite: include_str!("../migrations/sqlite/0019_person_page.sql"),
+        postgres: include_str!("../migrations/postgres/0019_person_page.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -889,7 +889,7 @@ pub async fn list_notes(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): Ra
             }
         }
     }
-    let notes = app.store.notes(ctx.org(), &NoteFilter { person_id, author_id, from, to, status, statuses: vec![], limit: 1000 }).await?;
+    let notes = app.store.notes(ctx.org(), &NoteFilter { person_id, author_id, from, to, status, statuses: vec![], limit: 1000, offset: 0, unsigned_only_by: None }).await?;
     let mut items = Vec::new();
     for n in &notes {
         // Within a visible record, drafts belong to their author.

@@ -376,9 +376,11 @@ fn method_names(t: &crate::i18n::Catalog, methods: &[ContactMethod]) -> String {
 }
 
 const TIMELINE_PAGE: i64 = 50;
+/// Notes shown at a time in the person page's notes table.
+const NOTES_PAGE: i64 = 20;
 
 #[allow(clippy::too_many_arguments)]
-async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, errors: FormErrors, reason: String, on: String, notice: String, page: i64, status: StatusCode) -> PageResult {
+async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, errors: FormErrors, reason: String, on: String, notice: String, page: i64, notes_page: i64, status: StatusCode) -> PageResult {
     let p = app.store.person(ctx.org(), id).await?;
     let today = app.store.today(ctx.org()).await?;
     let t = &app.t;
@@ -431,13 +433,28 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     let note_facts = lantern_domain::policy::NoteFacts::default();
     let show_notes = lantern_domain::policy::decide_note(&ctx.actor, lantern_domain::policy::NoteAction::View, facts, &note_facts).is_allowed();
     let can_write_note = lantern_domain::policy::decide_note(&ctx.actor, lantern_domain::policy::NoteAction::Write, facts, &note_facts).is_allowed();
-    let notes = if show_notes {
-        let all = app.store.notes(ctx.org(), &lantern_store::encounters::NoteFilter { person_id: Some(id), limit: 100, ..Default::default() }).await?;
-        // Drafts are their author's until signed.
-        let visible: Vec<_> = all.into_iter().filter(|n| n.status.is_signed() || n.author_id == ctx.user.id).collect();
-        crate::notes::note_rows(t, &visible)
+    // The notes table is paged like the timeline, so a person with years of notes opens as fast
+    // as one with a few; drafts are their author's until signed.
+    let (notes, notes_older, notes_newer) = if show_notes {
+        let mut found = app
+            .store
+            .notes(
+                ctx.org(),
+                &lantern_store::encounters::NoteFilter {
+                    person_id: Some(id),
+                    limit: NOTES_PAGE + 1,
+                    offset: (notes_page - 1) * NOTES_PAGE,
+                    unsigned_only_by: Some(ctx.user.id),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let older = found.len() as i64 > NOTES_PAGE;
+        found.truncate(NOTES_PAGE as usize);
+        let link = |n: i64| if n == 1 { format!("/people/{id}#notes-h") } else { format!("/people/{id}?notes={n}#notes-h") };
+        (crate::notes::note_rows(t, &found), older.then(|| link(notes_page + 1)), (notes_page > 1).then(|| link(notes_page - 1)))
     } else {
-        vec![]
+        (vec![], None, None)
     };
     let next_meeting = if show_notes { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())) } else { None };
     let show_referrals = ctx.user.roles.is_staff();
@@ -476,6 +493,8 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
         on: if on.is_empty() { today.to_string() } else { on },
         notice,
         more_link: more.then(|| format!("/people/{id}?page={}", page + 1)),
+        notes_older,
+        notes_newer,
     }
     .render()?;
     Ok((status, Html(page_html)).into_response())
@@ -495,7 +514,8 @@ pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Strin
         _ => String::new(),
     };
     let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
-    render_person(&app, &ctx, id, &facts, FormErrors::default(), String::new(), String::new(), notice, page, StatusCode::OK).await
+    let notes_page: i64 = q(&pairs, "notes").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
+    render_person(&app, &ctx, id, &facts, FormErrors::default(), String::new(), String::new(), notice, page, notes_page, StatusCode::OK).await
 }
 
 pub async fn person_access(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
@@ -733,7 +753,7 @@ pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw):
             }
         }
     }
-    render_person(&app, &ctx, id, &facts, errors, f.reason, f.on, String::new(), 1, StatusCode::UNPROCESSABLE_ENTITY).await
+    render_person(&app, &ctx, id, &facts, errors, f.reason, f.on, String::new(), 1, 1, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 // ----- account ---------------------------------------------------------------

@@ -199,6 +199,9 @@ pub struct PersonPage {
     pub on: String,
     pub notice: String,
     pub more_link: Option<String>,
+    /// The notes table's paging links (older, newer), when there are more.
+    pub notes_older: Option<String>,
+    pub notes_newer: Option<String>,
     pub team: Vec<TeamMember>,
     /// Wording suggestions for what is written on this record (shown to staff; works without JavaScript).
     pub suggestions: Vec<SuggestionView>,

@@ -615,3 +615,54 @@ both!(admins_keep_payers_codes_and_activities, async |app: &TestApp| {
     let mut s = app.login("specialist@demo").await;
     assert_eq!(s.get("/admin/billing").await.status, StatusCode::FORBIDDEN);
 });
+
+both!(the_person_page_pages_notes_and_keeps_drafts_with_their_author, async |app: &TestApp| {
+    let person = app.person_only_on_specialist1().await;
+    let date = yesterday(app).await;
+    let mut s1 = signed_in(app, "specialist@demo").await;
+    let note_links = |html: &str| -> Vec<i64> {
+        let section = &html[html.find("id=\"notes-h\"").expect("the notes section")..];
+        let section = &section[..section.find("</section>").unwrap()];
+        section.match_indices("href=\"/notes/").map(|(i, _)| section[i + 13..].split('"').next().unwrap().parse().unwrap()).collect()
+    };
+    // The demo person's notes so far (fewer than a page).
+    let before = note_links(&s1.get(&format!("/people/{person}")).await.text);
+    assert!(before.len() < 10, "{before:?}");
+    let mut signed = before.clone();
+    for _ in 0..22 {
+        signed.push(write_and_sign(app, &mut s1, person, &date).await);
+    }
+    let code = plain_code(app).await;
+    let r = api(&mut s1, "POST", &format!("/api/v1/people/{person}/notes"), Some(full_note(&date, code)), &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let draft = r.json()["id"].as_i64().unwrap();
+    // The author sees 20 notes, their draft among them, and a link to older ones.
+    let page1 = s1.get(&format!("/people/{person}")).await;
+    assert_eq!(page1.status, StatusCode::OK);
+    let first = note_links(&page1.text);
+    assert_eq!(first.len(), 20, "{first:?}");
+    assert!(first.contains(&draft), "the author sees their own draft");
+    assert!(page1.text.contains(&format!("href=\"/people/{person}?notes=2#notes-h\"")), "a link to older notes");
+    let page2 = s1.get(&format!("/people/{person}?notes=2")).await;
+    let second = note_links(&page2.text);
+    assert_eq!(second.len(), before.len() + 23 - 20, "{second:?}");
+    assert!(page2.text.contains(&format!("href=\"/people/{person}#notes-h\"")), "a link back to the newest notes");
+    let mut all: Vec<i64> = first.iter().chain(second.iter()).copied().collect();
+    all.sort();
+    let mut expected = signed.clone();
+    expected.push(draft);
+    expected.sort();
+    assert_eq!(all, expected, "every note appears once across the pages");
+    // Someone else who may read the notes sees only the signed ones: the draft stays its author's.
+    let mut lead = signed_in(app, "supervisor@demo").await;
+    let seen: Vec<i64> = {
+        let a = note_links(&lead.get(&format!("/people/{person}")).await.text);
+        let b = note_links(&lead.get(&format!("/people/{person}?notes=2")).await.text);
+        a.into_iter().chain(b).collect()
+    };
+    assert!(signed[before.len()..].iter().all(|n| seen.contains(n)), "the lead sees every signed note: {seen:?}");
+    assert!(!seen.contains(&draft));
+    // Paging past the end or with nonsense shows no notes or the first page, never an error.
+    assert_eq!(note_links(&s1.get(&format!("/people/{person}?notes=99")).await.text).len(), 0);
+    assert_eq!(note_links(&s1.get(&format!("/people/{person}?notes=abc")).await.text).len(), 20);
+});
