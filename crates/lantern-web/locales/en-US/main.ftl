@@ -209,6 +209,9 @@ admin-reassigned = { $count ->
    *[other] { $count } people now have a new specialist.
 }
 admin-reassign-same = Choose two different specialists.
+admin-reassign-note = Handoff note for the new specialist (optional)
+admin-reassign-note-hint = Everyone moved gets this note; the new specialist sees it first on each person's page. Left empty, the note says whose caseload they came from.
+admin-reassign-default-note = Moved with { $from }'s whole caseload. Please read their record and recent notes, and introduce yourself.
 invite-title = Set your password
 invite-heading = Welcome to Lantern
 invite-intro = Choose a password for
