@@ -588,6 +588,7 @@ error-months = Please enter a number of months from 1 to 60.
 error-hours = Please enter a number of hours from 1 to 720.
 lang-saved-intro-note = Suggestions only; nothing was blocked. Change the words below if you agree.
 nav-billing = Billing setup
+nav-recovery-plans = Recovery plan settings
 billing-title = Billing setup
 billing-intro = Who pays for peer services, how minutes become units, daily caps, service codes, and the activities notes can record. Notes already signed keep the units they were signed with.
 billing-saved = Saved.
