@@ -324,6 +324,8 @@ async fn edit(app: AppState, ctx: Ctx, raw: String, kind: PlanKind) -> PageResul
     check_person(&app, &ctx, id, PersonAction::WritePlan).await?;
     let current = app.store.person_plan(ctx.org(), id, kind, None).await?;
     let version = current.as_ref().map(|v| v.version).unwrap_or(0);
+    // The form shows the current plan: a view of the record like any other.
+    app.store.record_view(ctx.entry(&format!("{}.view", kind.code()), Some(id), kind.code(), &format!("{id}/{version}"), "ok", app.store.now_ms())).await;
     let plan = current.map(|v| v.plan);
     let services = if kind == PlanKind::Advocacy {
         service_choices(&app, ctx.org(), plan.as_ref().map(|p| p.links.as_slice()).unwrap_or(&[]), None).await
