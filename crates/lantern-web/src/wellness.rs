@@ -216,7 +216,11 @@ async fn show(app: AppState, ctx: Ctx, raw: String, rq: Option<String>, kind: Pl
         Some("document") => app.t.get("pad-doc-saved"),
         _ => String::new(),
     };
-    plan_page(&app, &ctx, id, kind, asked, notice, FormErrors::default()).await
+    let errors = match pairs.iter().find(|(k, _)| k == "upload").map(|(_, v)| v.as_str()) {
+        Some("too-large") if kind == PlanKind::AdvanceDirective => upload_errors(&app.t, DocumentProblem::TooLarge),
+        _ => FormErrors::default(),
+    };
+    plan_page(&app, &ctx, id, kind, asked, notice, errors).await
 }
 
 /// A directory service offered on the advocacy form.
@@ -472,14 +476,15 @@ pub async fn too_large_api(resp: Response) -> Response {
     (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
-/// The same, as a page for the upload form.
-pub async fn too_large_page(resp: Response) -> Response {
+/// The same for the upload form: back to the advance directive page, which
+/// shows the message at the file field (the body was never read, so nothing
+/// was stored).
+pub async fn too_large_page(uri: axum::http::Uri, resp: Response) -> Response {
     if resp.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return resp;
     }
-    let mut r = AppError::BadRequest(format!("document: {}", DocumentProblem::TooLarge.detail())).into_response();
-    *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    r
+    let page = uri.path().trim_end_matches("/document");
+    Redirect::to(&format!("{page}?upload=too-large")).into_response()
 }
 
 async fn download(app: &AppState, ctx: &Ctx, raw: &str) -> Result<Response, AppError> {

@@ -161,8 +161,21 @@ both!(advance_directive_record_and_its_signed_copy, async |app: &TestApp| {
     assert!(r.text.contains("larger than 3 MB"));
     big.resize(lantern_web::multipart::UPLOAD_LIMIT + 10, b'0');
     let r = upload(&mut s, id, "huge.pdf", &big).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "a body over the upload limit goes back to the form");
+    assert_eq!(r.location(), format!("/people/{id}/advance-directive?upload=too-large"));
+    let r = s.get(&r.location()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"p-document-err\"") && r.text.contains("larger than 3 MB"), "{}", r.text);
+    // Through the API, a body over the limit is a 413 naming the field.
+    let req = Request::put(format!("/api/v1/people/{id}/advance-directive/document"))
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .header(header::CONTENT_LENGTH, big.len())
+        .header("x-csrf-token", s.csrf.clone())
+        .body(Body::from(big.clone()))
+        .unwrap();
+    let r = s.send(req).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(r.text.contains("larger than 3 MB") && r.text.contains("document"), "{}", r.text);
+    assert_eq!(r.json()["errors"][0]["field"], "document");
     // Without the CSRF token, refused; a token in the query string does not count.
     let r = upload_to(&mut s, &format!("/people/{id}/advance-directive/document"), "", "pad.pdf", b"%PDF-1.4 x").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
