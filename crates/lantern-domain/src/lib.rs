@@ -24,6 +24,7 @@ pub mod referral;
 pub mod policy;
 pub mod role;
 pub mod safety_plan;
+pub mod wellness;
 pub mod validate;
 
 pub use ids::{OrgId, PersonId, UserId};

@@ -22,6 +22,7 @@ mod certifications;
 mod encounters;
 mod growth;
 mod plans;
+pub mod wellness;
 pub use encounters::EncounterSummary;
 
 pub const DEMO_ORG_SLUG: &str = "demo";
@@ -340,6 +341,7 @@ impl Store {
             let peer_user = self.create_user(&peer, &who).await?;
             self.demo_care_team(&care_team::Team { org_id: org.id, person_id: peer_person, specialist: s1.id, previous_specialist: s2.id, supervisor: sup.id, as_of: opts.as_of }).await?;
             plans::generate(self, org.id, peer_person, s1.id, peer_user.id).await?;
+            wellness::generate(self, org.id, peer_person, s1.id, peer_user.id).await?;
         }
         Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person, encounters: bulk })
     }

@@ -30,6 +30,7 @@ mod migrate;
 pub mod people;
 pub mod recovery_plans;
 pub mod safety_plans;
+pub mod wellness;
 pub mod directory_settings;
 pub mod referrals;
 pub mod users;

@@ -88,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0012_recovery_plans.sql"),
     },
     Migration {
+        version: 13,
+        name: "wellness_pad",
+        sqlite: include_str!("../migrations/sqlite/0013_wellness_pad.sql"),
+        postgres: include_str!("../migrations/postgres/0013_wellness_pad.sql"),
+    },
+    Migration {
         version: 14,
         name: "care_team",
         sqlite: include_str!("../migrations/sqlite/0014_care_team.sql"),

@@ -594,8 +594,11 @@ impl Store {
         Ok(())
     }
 
-    /// Moves every open person of a departing specialist to another one, in one transaction.
-    pub async fn reassign_caseload(&self, org_id: i64, from_user: i64, to_user: i64, who: &Who) -> Result<i64> {
+    /// Moves every open person of a departing specialist to another one, in one
+    /// transaction. A non-empty `note` becomes a handoff note for each person
+    /// moved (as `hand_over` writes for one person), which the new specialist
+    /// sees first on the person page and on their caseload until they mark it read.
+    pub async fn reassign_caseload(&self, org_id: i64, from_user: i64, to_user: i64, note: &str, who: &Who) -> Result<i64> {
         let now = self.now_ms();
         let today = self.today(org_id).await?;
         let mut tx = self.begin_write().await?;
@@ -654,6 +657,26 @@ impl Store {
                 reason: format!("from user {from_user} to user {to_user}"),
             })
             .await?;
+            if !note.is_empty() {
+                let handoff: i64 = sqlx::query_scalar(
+                    "INSERT INTO handoffs (org_id, person_id, from_user, to_user, note, written_by, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(org_id)
+                .bind(id)
+                .bind(from_user)
+                .bind(to_user)
+                .bind(note)
+                .bind(who.actor_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                append(&mut tx, &NewEntry {
+                    org_id, ts_ms: now, actor_id: who.actor_id, action: "handoff.create".into(), person_id: Some(*id),
+                    object_type: "handoff".into(), object_id: handoff.to_string(), outcome: "ok".into(), ip: who.ip.clone(),
+                    reason: format!("to user {to_user}"),
+                })
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(ids.len() as i64)

@@ -32,6 +32,7 @@ pub mod routes;
 pub mod recovery_plan;
 pub mod safety_plan;
 pub mod team;
+pub mod wellness;
 mod views;
 
 use std::sync::Arc;

@@ -1,13 +1,14 @@
 //! A small `multipart/form-data` reader for the few forms that upload a file
-//! (training certificates). Whole bodies only (they are size-limited by the
+//! (training certificates, signed advance directives). Whole bodies only (they are size-limited by the
 //! route), text fields as UTF-8, one file per field.
 
-/// Largest request body on an upload route (a 2 MB file plus the form, or its base64 in JSON).
+/// Largest request body on an upload route (a 2 MB certificate plus the form,
+/// or its base64 in JSON; a signed advance directive of up to 3 MB plus the form).
 pub const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
 
 /// The routes that accept uploads (their body limit is `UPLOAD_LIMIT`).
 pub fn is_upload_route(path: &str) -> bool {
-    matches!(path, "/growth/trainings" | "/api/v1/trainings")
+    matches!(path, "/growth/trainings" | "/api/v1/trainings") || crate::wellness::UPLOAD_PATHS.contains(&path)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

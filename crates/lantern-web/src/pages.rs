@@ -997,6 +997,8 @@ pub struct ReassignForm {
     from: String,
     #[serde(default)]
     to: String,
+    #[serde(default)]
+    note: String,
 }
 
 pub async fn admin_reassign(State(app): State<AppState>, ctx: Ctx, Form(f): Form<ReassignForm>) -> PageResult {
@@ -1005,7 +1007,15 @@ pub async fn admin_reassign(State(app): State<AppState>, ctx: Ctx, Form(f): Form
     if from == to {
         return Err(AppError::BadRequest(app.t.get("admin-reassign-same")));
     }
-    let n = app.store.reassign_caseload(ctx.org(), from, to, &ctx.who()).await?;
+    // Every person moved gets a handoff note: the admin's words, or a plain one naming who they were with.
+    let note = match f.note.trim() {
+        "" => {
+            let from_name = app.store.user(from).await.ok().filter(|u| u.org_id == ctx.org()).map(|u| u.display_name).unwrap_or_default();
+            app.t.get_with("admin-reassign-default-note", &[("from", from_name.into())])
+        }
+        n => n.chars().take(4000).collect(),
+    };
+    let n = app.store.reassign_caseload(ctx.org(), from, to, &note, &ctx.who()).await?;
     Ok(see_other(&format!("/admin/users?done=reassigned&count={n}")))
 }
 

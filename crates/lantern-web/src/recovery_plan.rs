@@ -659,7 +659,7 @@ pub async fn admin(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuery
     let current = app.store.plan_dimensions(ctx.org()).await?;
     let notice = if get(&pairs_of(&rq), "saved") == "1" { app.t.get("plans-settings-saved") } else { String::new() };
     let page = AdminPage {
-        c: Chrome::new(&app, Some(&ctx), "plans-settings-title", "admin"),
+        c: Chrome::new(&app, Some(&ctx), "plans-settings-title", "recovery-plans"),
         options: DimensionSet::ALL.iter().map(|d| (d.code().to_string(), app.t.get(&format!("plans-dims-{}", d.code())), *d == current)).collect(),
         notice,
     };

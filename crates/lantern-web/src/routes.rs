@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, certifications, crisis, directory, growth, hsds, language, middleware, notes, pages, recovery_plan, referrals, safety_plan, team, AppState};
+use crate::{api, appointments, billing, certifications, crisis, directory, growth, hsds, language, middleware, notes, pages, recovery_plan, referrals, safety_plan, team, wellness, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +270,28 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("GET", "/api/v1/people/{id}/recovery-plan/compare", Signed), get(recovery_plan::api_compare)),
         (api("GET", "/api/v1/people/{id}/milestones", Signed), get(recovery_plan::api_milestones)),
         (api("POST", "/api/v1/people/{id}/milestones", Roles(PLAN_WRITERS)), post(recovery_plan::api_add_milestone)),
+        // The person's own plans (wellness and action plan, advance directive record, self-advocacy) and rights pages.
+        (page("GET", "/people/{id}/wellness-plan", Signed), get(wellness::wellness_show)),
+        (page("GET", "/people/{id}/wellness-plan/edit", Roles(PLAN_WRITERS)), get(wellness::wellness_edit)),
+        (page("POST", "/people/{id}/wellness-plan", Roles(PLAN_WRITERS)), post(wellness::wellness_save)),
+        (page("GET", "/people/{id}/advance-directive", Signed), get(wellness::pad_show)),
+        (page("GET", "/people/{id}/advance-directive/edit", Roles(PLAN_WRITERS)), get(wellness::pad_edit)),
+        (page("POST", "/people/{id}/advance-directive", Roles(PLAN_WRITERS)), post(wellness::pad_save)),
+        (page("POST", "/people/{id}/advance-directive/document", Roles(PLAN_WRITERS)), post(wellness::pad_upload)),
+        (page("GET", "/people/{id}/advance-directive/document", Signed), get(wellness::pad_download)),
+        (page("GET", "/people/{id}/advocacy-plan", Signed), get(wellness::advocacy_show)),
+        (page("GET", "/people/{id}/advocacy-plan/edit", Roles(PLAN_WRITERS)), get(wellness::advocacy_edit)),
+        (page("POST", "/people/{id}/advocacy-plan", Roles(PLAN_WRITERS)), post(wellness::advocacy_save)),
+        (page("GET", "/rights", Signed), get(wellness::rights_index)),
+        (page("GET", "/rights/{topic}", Signed), get(wellness::rights_topic)),
+        (api("GET", "/api/v1/people/{id}/wellness-plan", Signed), get(wellness::api_get_wellness)),
+        (api("PUT", "/api/v1/people/{id}/wellness-plan", Roles(PLAN_WRITERS)), put(wellness::api_put_wellness)),
+        (api("GET", "/api/v1/people/{id}/advance-directive", Signed), get(wellness::api_get_pad)),
+        (api("PUT", "/api/v1/people/{id}/advance-directive", Roles(PLAN_WRITERS)), put(wellness::api_put_pad)),
+        (api("GET", "/api/v1/people/{id}/advance-directive/document", Signed), get(wellness::api_get_pad_document)),
+        (api("PUT", "/api/v1/people/{id}/advance-directive/document", Roles(PLAN_WRITERS)), put(wellness::api_put_pad_document)),
+        (api("GET", "/api/v1/people/{id}/advocacy-plan", Signed), get(wellness::api_get_advocacy)),
+        (api("PUT", "/api/v1/people/{id}/advocacy-plan", Roles(PLAN_WRITERS)), put(wellness::api_put_advocacy)),
     ]
 }
 
@@ -277,6 +299,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 pub fn specs() -> Vec<RouteSpec> {
     table().into_iter().map(|(s, _)| s).collect()
 }
+
+/// The request body limit of every route but the uploads.
 
 pub(crate) fn build(state: AppState) -> Router {
     let mut router = Router::new();
@@ -287,6 +311,12 @@ pub(crate) fn build(state: AppState) -> Router {
             .route_layer(axum::middleware::from_fn_with_state((state.clone(), spec), middleware::gate))
             .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(limit))
             .layer(RequestBodyLimitLayer::new(limit));
+        // A signed document over the limit is answered with the same words as a file just over it.
+        let gated = match (wellness::UPLOAD_PATHS.contains(&spec.path), spec.api) {
+            (true, true) => gated.layer(axum::middleware::map_response(wellness::too_large_api)),
+            (true, false) => gated.layer(axum::middleware::map_response(wellness::too_large_page)),
+            (false, _) => gated,
+        };
         router = router.route(spec.path, gated);
     }
     router

@@ -113,6 +113,18 @@ pub(crate) async fn axe_clean(c: &Client, axe: &str, page: &str) {
     assert!(list.is_empty(), "axe-core found serious/critical problems on {page}: {list:#?}");
 }
 
+/// Checks a page with the given axe-core rules only, at every impact (for
+/// moderate rules such as `landmark-unique` that `axe_clean` lets pass).
+pub(crate) async fn axe_rules_clean(c: &Client, axe: &str, rules: &[&str], page: &str) {
+    c.execute(axe, vec![]).await.expect("inject axe-core");
+    let script = "var done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'rule', values: arguments[0]}})
+           .then(function (r) { done(JSON.stringify(r.violations.map(function (v) { return v.id + ': ' + v.nodes.map(function (n) { return n.target.join(' '); }).join(', '); }))); });";
+    let out = c.execute_async(script, vec![json!(rules)]).await.expect("run axe-core");
+    let list: Vec<String> = serde_json::from_str(out.as_str().unwrap_or("[]")).unwrap();
+    assert!(list.is_empty(), "axe-core rules {rules:?} failed on {page}: {list:#?}");
+}
+
 /// Presses Tab until the focused element matches `css`, as a keyboard user would.
 /// A page that is still loading (stale element) is waited for, not a failure.
 pub(crate) async fn tab_to(c: &Client, css: &str) {

@@ -51,7 +51,7 @@ both!(every_role_on_every_route, async |app: &TestApp| {
                 .await
                 .unwrap();
             let id = if spec.path.starts_with("/admin/users/") { throwaway.id } else { app.peer_person };
-            let path = spec.path.replace("{id}", &id.to_string()).replace("{token}", "not-a-real-token").replace("{provider}", "1").replace("{task}", "1").replace("{handoff}", "1");
+            let path = spec.path.replace("{id}", &id.to_string()).replace("{token}", "not-a-real-token").replace("{provider}", "1").replace("{task}", "1").replace("{handoff}", "1").replace("{topic}", "ada");
             let mut c = match email {
                 Some(e) => {
                     let c = app.login(e).await;

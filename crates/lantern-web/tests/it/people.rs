@@ -231,6 +231,27 @@ both!(admin_reassigns_a_departing_specialists_caseload, async |app: &TestApp| {
     assert_eq!(s1_primary, 0, "none of the people are still primarily with specialist@demo");
     assert!(n1 > 0);
     assert_eq!(app.store.count_audit(app.demo_org, "person.reassign", None, Some("ok")).await.unwrap(), n1);
+    // Each person moved has a handoff note for the new specialist, in plain words naming who they were with.
+    let waiting = app.store.handoffs_waiting(app.demo_org, s2, None).await.unwrap();
+    let moved: Vec<_> = waiting.iter().filter(|h| h.note.contains("Robin Specialist")).collect();
+    assert_eq!(moved.len() as i64, n1, "one handoff note per person moved");
+    assert!(moved.iter().all(|h| h.from_name.as_deref() == Some("Robin Specialist") && h.written_by != ""));
+    assert!(app.store.count_audit(app.demo_org, "handoff.create", None, Some("ok")).await.unwrap() >= n1, "each note audited");
+    // The new specialist sees the note first on the person page, and can mark it read.
+    let first = moved[0].person_id;
+    let mut s2c = app.login("specialist2@demo").await;
+    let page = s2c.get(&format!("/people/{first}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let banner = page.text.find("Handoff note: please read this first").expect("the handoff note is shown");
+    assert!(banner < page.text.find("id=\"strengths-h\"").unwrap(), "before the rest of the record");
+    // Back, with the admin's own words this time.
+    let mut admin = app.login("admin@demo").await;
+    assert!(admin.get("/admin/users").await.text.contains("name=\"note\""));
+    let r = admin.post_form("/admin/reassign", &[("from", &s2.to_string()), ("to", &s1.to_string()), ("note", "Robin is back from leave; welcome them back.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let back = app.store.handoffs_waiting(app.demo_org, s1, Some(first)).await.unwrap();
+    assert!(back.iter().any(|h| h.note == "Robin is back from leave; welcome them back."));
+    app.verify_audit().await.unwrap();
 });
 
 both!(supervisor_changes_the_care_team, async |app: &TestApp| {

@@ -396,3 +396,15 @@ both!(an_agreed_version_never_changes_in_the_store_or_the_database, async |app: 
     assert!(sqlx::query("DELETE FROM recovery_plan_comments").execute(&pool).await.is_err() || app.store.plan_comments(app.demo_org, id).await.unwrap().is_empty());
     app.verify_audit().await.unwrap();
 });
+
+both!(admins_reach_the_recovery_plan_settings_from_the_navigation, async |app: &TestApp| {
+    let mut admin = app.login("admin@demo").await;
+    let home = admin.get("/admin/users").await;
+    let nav = &home.text[home.text.find("<nav").unwrap()..home.text.find("</nav>").unwrap()];
+    assert!(nav.contains("href=\"/admin/recovery-plans\""), "in the main navigation");
+    let page = admin.get("/admin/recovery-plans").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("href=\"/admin/recovery-plans\" aria-current=\"page\""), "marked as the current page");
+    let mut s = app.login("specialist@demo").await;
+    assert!(!s.get("/caseload").await.text.contains("href=\"/admin/recovery-plans\""), "not for specialists");
+});
