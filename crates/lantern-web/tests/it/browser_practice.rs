@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
@@ -20,6 +21,25 @@ async fn hidden(c: &Client, name: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no {name} field on {}", c.current_url().await.unwrap());
+}
+
+/// Picks option `pick` of a radio group as a keyboard user does: Tab reaches the group once (its
+/// first option while none is chosen), Space chooses it, the arrow keys move the choice.
+async fn choose(c: &Client, pick: usize) {
+    tab_to(c, "#opt-0").await;
+    if pick == 0 {
+        type_here(c, " ").await;
+    } else {
+        for _ in 0..pick {
+            type_here(c, &Key::Down.to_string()).await;
+        }
+    }
+    let checked = c
+        .execute("var e = document.getElementById('opt-' + arguments[0]); return !!(e && e.checked);", vec![json!(pick)])
+        .await
+        .ok()
+        .and_then(|v| v.as_bool());
+    assert_eq!(checked, Some(true), "option {pick} is chosen");
 }
 
 async fn wait_for_text(c: &Client, marker: &str) -> String {
@@ -53,8 +73,7 @@ async fn a_practice_session_of_ten_and_a_mock_exam_in_chromium() {
         let item = app.store.practice_question(app.demo_org, &q).await.unwrap().unwrap().item;
         let right = item.correct_indexes()[0];
         let pick = if i == 3 { (right + 1) % 4 } else { right };
-        tab_to(c, &format!("#opt-{pick}")).await;
-        type_here(c, " ").await; // Space selects the radio button
+        choose(c, pick).await;
         tab_to(c, "form[action='/growth/practice'] button[type=submit]").await;
         press_enter(c).await;
         let text = wait_for_text(c, "Why").await;
@@ -79,8 +98,7 @@ async fn a_practice_session_of_ten_and_a_mock_exam_in_chromium() {
     axe_clean(c, &browser.axe, "/growth/exams/{id}").await;
     for _ in 0..12 {
         wait_for_text(c, "Question").await;
-        tab_to(c, "#opt-0").await;
-        type_here(c, " ").await;
+        choose(c, 0).await;
         tab_to(c, "form[action$='/answer'] button[type=submit]").await;
         press_enter(c).await;
         tokio::time::sleep(Duration::from_millis(150)).await;
