@@ -1,7 +1,8 @@
 //! The practice-question benchmark (`bash scripts/bench.sh practice`): "next practice question"
 //! (`GET /growth/practice`, the whole page: queue, weak-domain pick, progress, HTML) at 16
 //! connections, each a different learner with a realistic review history (default 100 learners ×
-//! 2 years of daily FSRS practice), on SQLite or PostgreSQL. Prints p50 / p99 / max and req/s.
+//! 2 years of daily FSRS practice), on SQLite or PostgreSQL. Prints p50 / p99 / max and req/s, then
+//! the store's `next_practice` alone, one call at a time.
 //!
 //! cargo run --release -p lantern-cli --example practice_bench -- --db sqlite|postgres
 //!   [--learners 100] [--days 730] [--per-day 12] [--secs 15] [--conns 16]
@@ -155,5 +156,18 @@ async fn main() {
         pct(0.99),
         all.last().unwrap().as_secs_f64() * 1000.0
     );
+    // The store's part alone, one learner at a time: the daily queue's next question.
+    let mut lat = Vec::new();
+    let t_end = Instant::now() + Duration::from_secs(secs.min(10));
+    let mut i = 0;
+    while Instant::now() < t_end {
+        let t = Instant::now();
+        store.next_practice(demo.org_id, ids[i % ids.len()], 15 /* srs::DEFAULT_DAILY_NEW */).await.expect("next");
+        lat.push(t.elapsed());
+        i += 1;
+    }
+    lat.sort();
+    let q = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    println!("Store::next_practice, one at a time over {} learners: {} calls; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", ids.len(), lat.len(), q(0.50), q(0.99), lat.last().unwrap().as_secs_f64() * 1000.0);
     store.close().await;
 }

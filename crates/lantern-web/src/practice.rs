@@ -558,7 +558,14 @@ pub async fn admin_import(State(app): State<AppState>, ctx: Ctx, body: axum::bod
         Ok(i) => i,
         Err(e) => return admin_list(&app, &ctx, String::new(), vec![app.t.get_with("practice-qs-import-bad", &[("detail", e.to_string().into())])], xml).await,
     };
-    let problems = imported.bank.problems();
+    let mut problems = imported.bank.problems();
+    if problems.is_empty() {
+        // The same question under another id already in this bank is a duplicate too.
+        let existing = app.store.practice_questions(ctx.org()).await?;
+        for (id, other) in stem_clashes(&existing, &imported.bank.items) {
+            problems.push(lantern_learning::item::BankProblem { item: id, field: "stem", detail: format!("the same question as {other}") });
+        }
+    }
     if !problems.is_empty() || imported.bank.items.is_empty() {
         let mut errors: Vec<String> =
             problems.iter().take(50).map(|p| app.t.get_with("practice-qs-import-problem", &[("item", p.item.clone().into()), ("field", p.field.into()), ("detail", p.detail.clone().into())])).collect();
@@ -570,6 +577,21 @@ pub async fn admin_import(State(app): State<AppState>, ctx: Ctx, body: axum::bod
     let (added, updated) = app.store.import_practice_questions(ctx.org(), &imported.bank.items, &ctx.who()).await?;
     let counts = format!("{added} added, {updated} updated, {} skipped", imported.skipped.len());
     Ok(Redirect::to(&format!("/admin/questions?imported={}", urlencode(&counts))).into_response())
+}
+
+/// Incoming items whose question (stem) is already in the bank under another id that the incoming
+/// items do not replace: (incoming id, existing id).
+fn stem_clashes(existing: &[lantern_store::practice::StoredQuestion], incoming: &[Item]) -> Vec<(String, String)> {
+    let replaced: std::collections::HashSet<&str> = incoming.iter().map(|i| i.id.as_str()).collect();
+    let keys: HashMap<String, &str> = existing
+        .iter()
+        .filter(|q| !replaced.contains(q.item.id.as_str()))
+        .map(|q| (lantern_learning::item::stem_key(&q.item.stem), q.item.id.as_str()))
+        .collect();
+    incoming
+        .iter()
+        .filter_map(|i| keys.get(&lantern_learning::item::stem_key(&i.stem)).map(|other| (i.id.clone(), other.to_string())))
+        .collect()
 }
 
 fn urlencode(s: &str) -> String {
@@ -739,6 +761,12 @@ async fn save_form(app: &AppState, ctx: &Ctx, pairs: Vec<(String, String)>, exis
     }
     for (k, msg) in extra {
         errors.insert(k, app.t.get(&msg));
+    }
+    if errors.is_empty() {
+        let bank = app.store.practice_questions(ctx.org()).await?;
+        if let Some((_, other)) = stem_clashes(&bank, std::slice::from_ref(&item)).into_iter().next() {
+            errors.insert("stem".into(), app.t.get_with("practice-q-same-stem", &[("id", other.into())]));
+        }
     }
     if !errors.is_empty() {
         return form_page(app, ctx, f, existing.is_none(), FormErrors(errors), String::new());

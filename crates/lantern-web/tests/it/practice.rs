@@ -101,6 +101,15 @@ both!(a_mock_exam_is_timed_scored_per_domain_and_private, async |app: &TestApp| 
     assert_eq!(other.json("GET", &format!("/api/v1/exams/{exam_id}"), None, &[]).await.status, StatusCode::NOT_FOUND);
     let mut admin = app.login("admin@demo").await;
     assert_eq!(admin.get(&exam_path).await.status, StatusCode::NOT_FOUND);
+    let mut peer2 = app.login("specialist2@demo").await;
+    assert_eq!(peer2.get(&exam_path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(peer2.json("GET", &format!("/api/v1/exams/{exam_id}"), None, &[]).await.status, StatusCode::NOT_FOUND);
+    peer2.get("/account").await;
+    let token = peer2.csrf.clone();
+    let r = peer2.json("POST", &format!("/api/v1/exams/{exam_id}/answers"), Some(serde_json::json!({"position": 7, "chosen": [0]})), &[("x-csrf-token", &token)]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "nobody answers someone else's exam");
+    assert!(!peer2.get("/growth/exams").await.text.contains(&format!("/growth/exams/{exam_id}\"")), "nor sees it listed");
+    assert!(app.store.count_audit(app.demo_org, "practice.exam_view", None, Some("denied")).await.unwrap() >= 5);
     // After the deadline an answer is not counted.
     // (In two steps with a request between them: 16 idle minutes would end the session.)
     app.clock.advance_ms(8 * 60_000);
@@ -151,6 +160,23 @@ both!(the_api_practises_and_refuses_bad_bodies, async |app: &TestApp| {
     // Nobody else's progress is visible: the supervisor's own progress is empty.
     let mut sup = app.login("supervisor@demo").await;
     assert_eq!(sup.json("GET", "/api/v1/practice/progress", None, &[]).await.json()["reviews_total"], 0);
+    // Another specialist's practice state is never theirs to see: their own progress is their own.
+    let mut s1 = app.login("specialist@demo").await;
+    let me1 = app.user_id("specialist@demo").await;
+    let p1 = s1.json("GET", "/api/v1/practice/progress", None, &[]).await.json();
+    assert_eq!(p1["reviews_total"].as_i64().unwrap(), app.store.practice_progress(app.demo_org, me1).await.unwrap().reviews_total);
+    assert_ne!(p1["reviews_total"], p["reviews_total"]);
+    let review_id = ok.json()["review_id"].as_i64().unwrap();
+    assert_eq!(app.store.practice_review(me1, review_id).await.unwrap(), None);
+    assert_eq!(s1.get(&format!("/growth/practice?feedback={review_id}")).await.status, StatusCode::NOT_FOUND);
+    // The OpenAPI document keeps practice's schemas apart from others with similar names.
+    let doc = serde_json::to_value(lantern_web::api::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["PracticeProgressOut"]["properties"]["due_now"].is_object());
+    assert!(schemas["ProgressOut"]["properties"]["due_now"].is_null(), "certifications' ProgressOut is not replaced");
+    for p in ["/api/v1/practice/next", "/api/v1/practice/answers", "/api/v1/practice/progress", "/api/v1/exams", "/api/v1/exams/{id}", "/api/v1/exams/{id}/answers", "/api/v1/exams/{id}/finish", "/api/v1/exams/blueprints", "/api/v1/questions"] {
+        assert!(doc["paths"][p].is_object(), "{p} documented");
+    }
     let bps = s.json("GET", "/api/v1/exams/blueprints", None, &[]).await.json();
     assert!(bps.as_array().unwrap().iter().any(|b| b["placeholder_weights"] == true));
 });
@@ -206,7 +232,13 @@ both!(admins_author_review_import_and_export_the_bank, async |app: &TestApp| {
     let bad = a.post_form("/admin/questions/import", &[("xml", "<quiz><question type=\"multichoice\"><name><text>x</text></name></question></quiz>")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.store.practice_question(app.demo_org, "x").await.unwrap(), None, "nothing half-imported");
-    let one = lantern_learning::Bank { items: vec![lantern_learning::Item { id: "shared-01".into(), ..parsed.bank.items[0].clone() }] };
+    // The same question under a new id is a duplicate; a new question is added as a draft.
+    let same = lantern_learning::Bank { items: vec![lantern_learning::Item { id: "shared-01".into(), ..parsed.bank.items[0].clone() }] };
+    let dup = a.post_form("/admin/questions/import", &[("xml", &lantern_learning::moodle::export(&same, "shared"))]).await;
+    assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(dup.text.contains(&format!("the same question as {}", parsed.bank.items[0].id)), "{}", dup.text);
+    let stem = format!("{} (A variation written by another program.)", parsed.bank.items[0].stem);
+    let one = lantern_learning::Bank { items: vec![lantern_learning::Item { id: "shared-01".into(), stem, ..parsed.bank.items[0].clone() }] };
     let r = a.post_form("/admin/questions/import", &[("xml", &lantern_learning::moodle::export(&one, "shared"))]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(app.store.practice_question(app.demo_org, "shared-01").await.unwrap().unwrap().item.status, lantern_learning::Status::Draft);
