@@ -10,12 +10,24 @@
 # and the quarter's units report (page CSV and CLI) — on SQLite and PostgreSQL.
 # Usage: bash scripts/bench.sh encounters [sqlite|postgres|both]
 # The growth benchmark (issue 9): bash scripts/bench.sh growth [sqlite|postgres|both] (see scripts/bench-growth.sh).
+# Practice questions: bash scripts/bench.sh practice [sqlite|postgres|both]
 #   BENCH_PEOPLE (50000), BENCH_ENCOUNTERS (2000000), BENCH_SECS (15), BENCH_CONNS (32), BENCH_DRAFTS (2000), BENCH_NO_BUILD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=foundation
 if [ "${1:-}" = search ]; then shift; exec bash scripts/bench-search.sh "$@"; fi
 if [ "${1:-}" = growth ]; then shift; exec bash scripts/bench-growth.sh "$@"; fi
+# Practice questions (issue 9): next question (GET /growth/practice) at 16 connections with
+# 100 learners × 2 years of FSRS review history, on SQLite and PostgreSQL.
+# Usage: bash scripts/bench.sh practice [sqlite|postgres|both]   (BENCH_LEARNERS, BENCH_DAYS, BENCH_SECS)
+if [ "${1:-}" = practice ]; then
+  shift
+  cargo build --release -q -p lantern-cli --example practice_bench
+  for db in $([ "${1:-both}" = both ] && echo "sqlite postgres" || echo "$1"); do
+    "${CARGO_TARGET_DIR:-target}/release/examples/practice_bench" --db "$db" --learners "${BENCH_LEARNERS:-100}" --days "${BENCH_DAYS:-730}" --secs "${BENCH_SECS:-15}" --conns 16
+  done
+  exit 0
+fi
 if [ "${1:-}" = encounters ]; then mode=encounters; shift; fi
 which_db="${1:-both}"
 PEOPLE="${BENCH_PEOPLE:-50000}"

@@ -426,6 +426,34 @@ pub fn route_allows(allowed: &[Role], roles: Roles) -> bool {
     allowed.is_empty() && !roles.is_empty() || allowed.iter().any(|r| roles.has(*r))
 }
 
+/// Exam preparation (practice questions, their review log, mock exams) is the learner's own
+/// learning data: only the learner sees it. Supervisors and admins see no individual answers,
+/// scores or attempts (and, for now, no aggregates either: a learner brings results to
+/// supervision if they choose). Admins keep the organization's question bank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LearningAction {
+    /// Practise and take mock exams (staff roles).
+    Practice,
+    /// See one attempt or answer, owned by the given user.
+    ViewOwn(UserId),
+    /// Author, review, import and export the question bank.
+    ManageBank,
+}
+
+pub fn decide_learning(actor: &Actor, action: LearningAction) -> Decision {
+    let r = actor.roles;
+    let staff = r.has(Role::Specialist) || r.has(Role::Supervisor) || r.has(Role::Admin);
+    match action {
+        LearningAction::Practice if staff => Decision::Allow,
+        LearningAction::Practice => Decision::Forbidden,
+        LearningAction::ViewOwn(owner) if staff && owner == actor.user_id => Decision::Allow,
+        // Someone else's attempt: not theirs to know about.
+        LearningAction::ViewOwn(_) => Decision::NotFound,
+        LearningAction::ManageBank if r.has(Role::Admin) => Decision::Allow,
+        LearningAction::ManageBank => Decision::Forbidden,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,5 +605,17 @@ mod tests {
         let me = Actor { user_id: UserId(2), ..sup.clone() };
         assert_eq!(decide_growth(&me, GrowthAction::Rate, &f), Decision::NotFound);
         assert!(decide_growth(&me, GrowthAction::SelfAssess, &f).is_allowed());
+    }
+
+    #[test]
+    fn learning_data_is_the_learners_alone() {
+        let me = actor(Roles::empty().with(Role::Specialist), None);
+        let sup = Actor { user_id: UserId(me.user_id.0 + 1), ..actor(Roles::empty().with(Role::Supervisor).with(Role::Admin), None) };
+        assert_eq!(decide_learning(&me, LearningAction::ViewOwn(me.user_id)), Decision::Allow);
+        assert_eq!(decide_learning(&sup, LearningAction::ViewOwn(me.user_id)), Decision::NotFound);
+        assert_eq!(decide_learning(&me, LearningAction::ManageBank), Decision::Forbidden);
+        assert_eq!(decide_learning(&sup, LearningAction::ManageBank), Decision::Allow);
+        let peer = actor(Roles::empty().with(Role::Peer), None);
+        assert_eq!(decide_learning(&peer, LearningAction::Practice), Decision::Forbidden);
     }
 }

@@ -23,7 +23,9 @@ mod encounters;
 mod growth;
 mod plans;
 pub mod wellness;
+mod practice;
 pub use encounters::EncounterSummary;
+pub use practice::PracticeSummary;
 
 pub const DEMO_ORG_SLUG: &str = "demo";
 pub const DEMO_ACCOUNTS: [&str; 5] = ["admin@demo", "supervisor@demo", "specialist@demo", "specialist2@demo", "peer@demo"];
@@ -343,6 +345,9 @@ impl Store {
             plans::generate(self, org.id, peer_person, s1.id, peer_user.id).await?;
             wellness::generate(self, org.id, peer_person, s1.id, peer_user.id).await?;
         }
+        // Six weeks of daily practice questions for the two demo specialists (exam preparation).
+        let end = jiff::civil::Date::to_zoned(opts.as_of, jiff::tz::TimeZone::UTC).map(|z| z.timestamp().as_millisecond()).unwrap_or(0) - 6 * 3_600_000;
+        self.generate_practice_history(org.id, &[s1.id, s2.id], 42, 12, end, opts.seed).await?;
         Ok(DemoSummary { org_id: org.id, people: made, specialists: specialists.len(), peer_person_id: peer_person, encounters: bulk })
     }
 

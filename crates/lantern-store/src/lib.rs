@@ -28,6 +28,7 @@ pub mod encounters;
 pub mod growth;
 mod migrate;
 pub mod people;
+pub mod practice;
 pub mod recovery_plans;
 pub mod safety_plans;
 pub mod wellness;

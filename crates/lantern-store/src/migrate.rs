@@ -106,6 +106,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_certifications.sql"),
     },
     Migration {
+        version: 16,
+        name: "practice",
+        sqlite: include_str!("../migrations/sqlite/0016_practice.sql"),
+        postgres: include_str!("../migrations/postgres/0016_practice.sql"),
+    },
+    Migration {
         version: 17,
         name: "growth",
         sqlite: include_str!("../migrations/sqlite/0017_growth.sql"),

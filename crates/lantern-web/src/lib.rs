@@ -27,6 +27,7 @@ mod middleware;
 pub mod multipart;
 mod notes;
 mod pages;
+pub mod practice;
 pub mod referrals;
 pub mod routes;
 pub mod recovery_plan;

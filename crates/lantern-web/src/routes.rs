@@ -10,7 +10,7 @@ use axum::Router;
 use lantern_domain::Role;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, appointments, billing, certifications, crisis, directory, growth, hsds, language, middleware, notes, pages, recovery_plan, referrals, safety_plan, team, wellness, AppState};
+use crate::{api, appointments, billing, certifications, crisis, directory, growth, hsds, language, middleware, notes, pages, practice, recovery_plan, referrals, safety_plan, team, wellness, AppState};
 
 /// Who may call a route (before any data-level check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +292,30 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (api("PUT", "/api/v1/people/{id}/advance-directive/document", Roles(PLAN_WRITERS)), put(wellness::api_put_pad_document)),
         (api("GET", "/api/v1/people/{id}/advocacy-plan", Signed), get(wellness::api_get_advocacy)),
         (api("PUT", "/api/v1/people/{id}/advocacy-plan", Roles(PLAN_WRITERS)), put(wellness::api_put_advocacy)),
+        // Exam preparation: practice questions (FSRS), mock exams, the question bank.
+        (page("GET", "/growth/practice", Roles(STAFF)), get(practice::practice)),
+        (page("POST", "/growth/practice", Roles(STAFF)), post(practice::practice_answer)),
+        (page("GET", "/growth/exams", Roles(STAFF)), get(practice::exams)),
+        (page("POST", "/growth/exams", Roles(STAFF)), post(practice::start_exam)),
+        (page("GET", "/growth/exams/{id}", Roles(STAFF)), get(practice::show_exam)),
+        (page("POST", "/growth/exams/{id}/answer", Roles(STAFF)), post(practice::answer_exam)),
+        (page("POST", "/growth/exams/{id}/finish", Roles(STAFF)), post(practice::finish_exam)),
+        (page("GET", "/admin/questions", Roles(ADMIN)), get(practice::admin_questions)),
+        (page("POST", "/admin/questions", Roles(ADMIN)), post(practice::admin_create)),
+        (page("GET", "/admin/questions/new", Roles(ADMIN)), get(practice::admin_new)),
+        (page("GET", "/admin/questions/export", Roles(ADMIN)), get(practice::admin_export)),
+        (page("POST", "/admin/questions/import", Roles(ADMIN)), post(practice::admin_import)),
+        (page("GET", "/admin/questions/{id}/edit", Roles(ADMIN)), get(practice::admin_edit)),
+        (page("POST", "/admin/questions/{id}", Roles(ADMIN)), post(practice::admin_update)),
+        (api("GET", "/api/v1/practice/next", Roles(STAFF)), get(practice::api_next)),
+        (api("POST", "/api/v1/practice/answers", Roles(STAFF)), post(practice::api_answer)),
+        (api("GET", "/api/v1/practice/progress", Roles(STAFF)), get(practice::api_progress)),
+        (api("GET", "/api/v1/exams/blueprints", Roles(STAFF)), get(practice::api_blueprints)),
+        (api("POST", "/api/v1/exams", Roles(STAFF)), post(practice::api_start)),
+        (api("GET", "/api/v1/exams/{id}", Roles(STAFF)), get(practice::api_exam)),
+        (api("POST", "/api/v1/exams/{id}/answers", Roles(STAFF)), post(practice::api_exam_answer)),
+        (api("POST", "/api/v1/exams/{id}/finish", Roles(STAFF)), post(practice::api_finish)),
+        (api("GET", "/api/v1/questions", Roles(ADMIN)), get(practice::api_questions)),
     ]
 }
 
