@@ -825,7 +825,7 @@ pub struct UploadParams {
 /// 3 MB; the content must match the type.
 #[utoipa::path(put, path = "/api/v1/people/{id}/advance-directive/document", tag = "plans", operation_id = "put_advance_directive_document",
     params(("id" = i64, Path, description = "Person id"), UploadParams),
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The signed document (PDF, PNG or JPEG)"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The signed document: a PDF, PNG or JPEG file's bytes. Sent as application/octet-stream, its type is read from its first bytes; sent as application/pdf, image/png or image/jpeg, the bytes must be of that type."),
     responses((status = 200, body = DocumentJson), (status = 422, description = "Empty, not an allowed type, or content not matching", content_type = "application/problem+json"),
         (status = 413, description = "The request body is larger than the upload limit", content_type = "application/problem+json"),
         (status = 404, description = "No such person in your scope", content_type = "application/problem+json")),
@@ -834,7 +834,16 @@ pub async fn api_put_pad_document(State(app): State<AppState>, ctx: Ctx, Path(ra
     let id = parse_id(&raw)?;
     check_person(&app, &ctx, id, PersonAction::WritePlan).await?;
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let t = DocumentType::from_content_type(&ct).ok_or_else(|| AppError::Invalid(DocumentProblem::NameNotAllowed.to_errors()))?;
+    // A generic binary body takes its type from its first bytes; a declared type must match them.
+    let t = match DocumentType::from_content_type(&ct) {
+        Some(t) => t,
+        None if ct == "application/octet-stream" => match DocumentType::sniff(&body) {
+            Some(t) => t,
+            None if body.is_empty() => return Err(ApiError(AppError::Invalid(DocumentProblem::Empty.to_errors()))),
+            None => return Err(ApiError(AppError::Invalid(DocumentProblem::ContentMismatch.to_errors()))),
+        },
+        None => return Err(ApiError(AppError::Invalid(DocumentProblem::NameNotAllowed.to_errors()))),
+    };
     let given = pairs_of(&rq).into_iter().find(|(k, _)| k == "file_name").map(|(_, v)| v);
     let name = given.unwrap_or_else(|| safe_file_name("", t));
     if body.len() > MAX_DOCUMENT_BYTES {

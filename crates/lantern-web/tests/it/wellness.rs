@@ -305,6 +305,24 @@ both!(plans_api_reads_and_writes_with_version_checks, async |app: &TestApp| {
     let r = s.send(put("image/jpeg", b"\xFF\xD8\xFF\xE0synthetic")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["file_name"], "scan.jpg");
+    // A generic binary body takes its type from its bytes: a PNG named .png is accepted, text is not.
+    let generic = |name: &str, body: &'static [u8]| {
+        Request::put(format!("/api/v1/people/{id}/advance-directive/document?file_name={name}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header("x-csrf-token", h.clone())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = s.send(generic("scan.png", b"\x89PNG\r\n\x1a\nsynthetic")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["content_type"], "image/png");
+    for (name, body) in [("notes.txt", &b"hello"[..]), ("scan.png", &b""[..]), ("scan.pdf", &b"\x89PNG\r\n\x1a\nsynthetic"[..])] {
+        let r = s.send(generic(name, body)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", r.text);
+        assert_eq!(r.json()["errors"][0]["field"], "document");
+    }
+    let r = s.json("GET", &format!("/api/v1/people/{id}/advance-directive"), None, &[]).await;
+    assert_eq!(r.json()["document"]["content_type"], "image/png", "a refused upload leaves the last good copy in place");
     // Advocacy through the API; another organization's caller gets 404.
     let r = s.json("PUT", &format!("/api/v1/people/{id}/advocacy-plan"), Some(serde_json::json!({"version": 1, "goal": "Get my records", "services": [{"service_id": "nope"}]})), &hdr).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
