@@ -1195,3 +1195,113 @@ pub async fn api_selfcare_aggregate(State(app): State<AppState>, ctx: Ctx) -> Re
     let (people, agg) = aggregate(&app, &ctx).await?;
     Ok(Json(AggregateOut { people: if agg.is_some() { people } else { 0 }, enough_people: agg.is_some(), means: agg.map(|a| a.to_vec()).unwrap_or_default() }))
 }
+
+// ---- Supervision settings (admin) ----
+
+#[derive(Template)]
+#[template(path = "admin_supervision.html")]
+pub struct AdminSupervisionPage {
+    pub c: Chrome,
+    pub rules: Vec<(String, String, bool)>,
+    pub target_hours: String,
+    pub errors: FormErrors,
+    pub notice: String,
+}
+
+fn supervision_rules(app: &AppState, chosen: &str) -> Vec<(String, String, bool)> {
+    [growth::SupervisionRule::Supervisor, growth::SupervisionRule::PeerAllowed]
+        .iter()
+        .map(|r| (r.code().to_string(), app.t.get(&format!("supervision-settings-rule-{}", r.code())), r.code() == chosen))
+        .collect()
+}
+
+/// `GET /admin/supervision` — who may lead supervision, and the supervised-hours target.
+pub async fn admin_supervision(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuery) -> PageResult {
+    let (rule, hours) = app.store.supervision_settings(ctx.org()).await?;
+    let saved = rq.as_deref().unwrap_or("").split('&').any(|p| p == "saved=1");
+    let page = AdminSupervisionPage {
+        c: Chrome::new(&app, Some(&ctx), "supervision-settings-title", "admin"),
+        rules: supervision_rules(&app, rule.code()),
+        target_hours: hours.to_string(),
+        errors: FormErrors::default(),
+        notice: if saved { app.t.get("supervision-settings-saved") } else { String::new() },
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Reads the settings form: the rule must be one of the two, the hours a whole number 1..=500.
+fn parse_supervision_settings(rule: &str, hours: &str) -> Result<(growth::SupervisionRule, i64), ValidationErrors> {
+    use lantern_domain::validate::FieldError;
+    let mut errors = Vec::new();
+    let rule = match rule {
+        "supervisor" => Some(growth::SupervisionRule::Supervisor),
+        "peer" => Some(growth::SupervisionRule::PeerAllowed),
+        _ => {
+            errors.push(FieldError::new("lead_rule", "error-supervision-rule", "choose supervisor or peer"));
+            None
+        }
+    };
+    let hours = match hours.trim().parse::<i64>() {
+        Ok(h) if (1..=500).contains(&h) => Some(h),
+        _ => {
+            errors.push(FieldError::new("target_hours", "error-supervision-hours", "a whole number from 1 to 500"));
+            None
+        }
+    };
+    match (rule, hours) {
+        (Some(r), Some(h)) => Ok((r, h)),
+        _ => Err(ValidationErrors(errors)),
+    }
+}
+
+/// `POST /admin/supervision`.
+pub async fn admin_supervision_save(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> PageResult {
+    let pairs = form_pairs(&body)?;
+    let (rule, hours) = (field(&pairs, "lead_rule"), field(&pairs, "target_hours"));
+    match parse_supervision_settings(&rule, &hours) {
+        Ok((r, h)) => {
+            app.store.set_supervision_settings(ctx.org(), r, h, &ctx.who()).await?;
+            Ok(Redirect::to("/admin/supervision?saved=1").into_response())
+        }
+        Err(v) => {
+            let page = AdminSupervisionPage {
+                c: Chrome::new(&app, Some(&ctx), "supervision-settings-title", "admin"),
+                rules: supervision_rules(&app, &rule),
+                target_hours: hours,
+                errors: FormErrors::from_validation(&app.t, &v),
+                notice: String::new(),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+/// The organization's supervision settings.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SupervisionSettingsJson {
+    /// `supervisor` (supervisors only) or `peer` (experienced peer specialists may lead too).
+    pub lead_rule: String,
+    /// Supervised hours each specialist works toward (1 to 500).
+    pub target_hours: i64,
+}
+
+/// Who may lead supervision, and the supervised-hours target (admins).
+#[utoipa::path(get, path = "/api/v1/supervision/settings", tag = "growth", operation_id = "get_supervision_settings",
+    responses((status = 200, body = SupervisionSettingsJson)),
+    security(("bearer" = [])))]
+pub async fn api_supervision_settings(State(app): State<AppState>, ctx: Ctx) -> Result<Json<SupervisionSettingsJson>, ApiError> {
+    let (rule, target_hours) = app.store.supervision_settings(ctx.org()).await?;
+    Ok(Json(SupervisionSettingsJson { lead_rule: rule.code().to_string(), target_hours }))
+}
+
+/// Changes who may lead supervision and the supervised-hours target (admins; audited).
+#[utoipa::path(put, path = "/api/v1/supervision/settings", tag = "growth", operation_id = "put_supervision_settings",
+    request_body = SupervisionSettingsJson,
+    responses((status = 200, body = SupervisionSettingsJson), (status = 422, description = "A field is not valid", content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn api_put_supervision_settings(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> Result<Json<SupervisionSettingsJson>, ApiError> {
+    let j: SupervisionSettingsJson = body_of(&body, "supervision settings")?;
+    let (rule, hours) = parse_supervision_settings(&j.lead_rule, &j.target_hours.to_string()).map_err(AppError::Invalid)?;
+    app.store.set_supervision_settings(ctx.org(), rule, hours, &ctx.who()).await?;
+    Ok(Json(SupervisionSettingsJson { lead_rule: rule.code().to_string(), target_hours: hours }))
+}

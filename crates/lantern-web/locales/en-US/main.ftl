@@ -1955,3 +1955,16 @@ audit-practice-exam_start = Started a mock exam
 audit-practice-exam_answer = Answered a mock exam question
 audit-practice-exam_finish = Finished a mock exam
 audit-practice-exam_view = Tried to open a mock exam
+
+## Supervision settings (admin)
+supervision-settings-title = Supervision settings
+supervision-settings-intro = Who may lead supervision in your program, and how many supervised hours a specialist works toward. Supervision hours from signed sessions count toward this number on each specialist's growth page.
+supervision-settings-who = Who may lead a supervision session
+supervision-settings-rule-supervisor = Supervisors only (a supervisor who leads a team with everyone in the session)
+supervision-settings-rule-peer = Supervisors, and experienced peer specialists who share a team with everyone in the session
+supervision-settings-hours = Supervised hours to work toward
+supervision-settings-hours-hint = A whole number from 1 to 500. IC&RC's peer recovery credential asks for 25 hours of supervision.
+supervision-settings-save = Save settings
+supervision-settings-saved = Supervision settings saved.
+error-supervision-rule = Choose who may lead supervision.
+error-supervision-hours = Enter a whole number of hours from 1 to 500.

@@ -295,3 +295,51 @@ both!(self_care_is_private_to_its_owner_and_shown_only_in_aggregate, async |app:
     assert_eq!(me.get("/reports/self-care").await.status, StatusCode::FORBIDDEN);
     assert!(app.verify_audit().await.is_ok());
 });
+
+both!(an_admin_sets_who_leads_supervision_and_the_hours_target, async |app: &TestApp| {
+    let mut admin = app.login("admin@demo").await;
+    admin.get("/account").await;
+    let page = admin.get("/admin/supervision").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("id=\"rule-supervisor\" name=\"lead_rule\" value=\"supervisor\" checked"), "supervisors only by default");
+    assert!(page.text.contains("value=\"25\""), "IC&RC's 25 hours by default");
+    // Bad input: each problem at its field, what was typed kept, nothing saved.
+    let r = admin.post_form("/admin/supervision", &[("lead_rule", "anyone"), ("target_hours", "lots")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"s-lead_rule-err\"") && r.text.contains("id=\"s-target_hours-err\""), "{}", r.text);
+    assert!(r.text.contains("value=\"lots\""));
+    for hours in ["0", "501", "2.5", ""] {
+        let r = admin.post_form("/admin/supervision", &[("lead_rule", "peer"), ("target_hours", hours)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{hours:?}");
+    }
+    let (rule, hours) = app.store.supervision_settings(app.demo_org).await.unwrap();
+    assert_eq!((rule.code(), hours), ("supervisor", 25), "nothing was saved");
+    // A good change is saved, audited, and shown on the specialist's growth page.
+    let r = admin.post_form("/admin/supervision", &[("lead_rule", "peer"), ("target_hours", "30")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/admin/supervision?saved=1");
+    let (rule, hours) = app.store.supervision_settings(app.demo_org).await.unwrap();
+    assert_eq!((rule.code(), hours), ("peer", 30));
+    assert_eq!(app.store.count_audit(app.demo_org, "supervision.settings", None, Some("ok")).await.unwrap(), 1);
+    let mut s1 = app.login("specialist@demo").await;
+    s1.get("/account").await;
+    let growth = s1.get("/growth").await;
+    assert!(growth.text.contains(" of 30.") || growth.text.contains(" of \u{2068}30\u{2069}."), "the target shows on the growth page");
+    // Only admins reach the settings.
+    assert_eq!(s1.get("/admin/supervision").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s1.post_form("/admin/supervision", &[("lead_rule", "peer"), ("target_hours", "1")]).await.status, StatusCode::FORBIDDEN);
+    // The same through the API.
+    let h = admin.csrf.clone();
+    let hdr = [("x-csrf-token", h.as_str())];
+    let r = admin.json("GET", "/api/v1/supervision/settings", None, &hdr).await;
+    assert_eq!(r.json(), json!({"lead_rule": "peer", "target_hours": 30}));
+    let r = admin.json("PUT", "/api/v1/supervision/settings", Some(json!({"lead_rule": "boss", "target_hours": 0})), &hdr).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = r.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_string()).collect();
+    assert_eq!(fields, ["lead_rule", "target_hours"]);
+    let r = admin.json("PUT", "/api/v1/supervision/settings", Some(json!({"lead_rule": "supervisor", "target_hours": 40})), &hdr).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(app.store.supervision_settings(app.demo_org).await.unwrap().1, 40);
+    let h1 = s1.csrf.clone();
+    assert_eq!(s1.json("GET", "/api/v1/supervision/settings", None, &[("x-csrf-token", h1.as_str())]).await.status, StatusCode::FORBIDDEN);
+});
