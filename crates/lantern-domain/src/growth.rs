@@ -282,6 +282,24 @@ impl SupervisionRule {
     }
 }
 
+/// The organization's supervision settings as typed by an admin: the rule must be one of the
+/// two codes and the hours target a whole number from 1 to 500; every problem names its field.
+pub fn parse_supervision_settings(rule: &str, hours: &str) -> Result<(SupervisionRule, i64), ValidationErrors> {
+    let mut errors = Vec::new();
+    let rule = [SupervisionRule::Supervisor, SupervisionRule::PeerAllowed].into_iter().find(|r| r.code() == rule);
+    if rule.is_none() {
+        errors.push(FieldError::new("lead_rule", "error-supervision-rule", "choose supervisor or peer"));
+    }
+    let hours = hours.trim().parse::<i64>().ok().filter(|h| (1..=500).contains(h));
+    if hours.is_none() {
+        errors.push(FieldError::new("target_hours", "error-supervision-hours", "a whole number from 1 to 500"));
+    }
+    match (rule, hours) {
+        (Some(r), Some(h)) => Ok((r, h)),
+        _ => Err(ValidationErrors(errors)),
+    }
+}
+
 /// A new supervision session as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInput {

@@ -143,8 +143,11 @@ impl Store {
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub async fn open(config: &DbConfig, clock: Arc<dyn Clock>, opts: OpenOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let (pool, backend) = match config {
-            DbConfig::DataDir(dir) => (open_sqlite(dir, opts.max_connections.max(2)).await?, Backend::Sqlite),
+        let (pool, writer, backend) = match config {
+            DbConfig::DataDir(dir) => {
+                let (pool, writer) = open_sqlite(dir, opts.max_connections.max(2)).await?;
+                (pool, writer, Backend::Sqlite)
+            }
             DbConfig::Url(url) => {
                 if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
                     return Err(StoreError::Refused(format!(
@@ -158,7 +161,7 @@ impl Store {
                     .acquire_timeout(std::time::Duration::from_secs(10))
                     .connect_with(opts_any)
                     .await?;
-                (pool, Backend::Postgres)
+                (pool.clone(), pool, Backend::Postgres)
             }
         };
         if opts.migrate {
@@ -166,13 +169,6 @@ impl Store {
         } else {
             migrate::check_not_newer(&pool, backend).await?;
         }
-        let writer = match backend {
-            Backend::Sqlite => match config {
-                DbConfig::DataDir(dir) => sqlite_pool(&dir.join("lantern.db"), 1).await?,
-                DbConfig::Url(_) => unreachable!("a SQLite store has a data directory"),
-            },
-            Backend::Postgres => pool.clone(),
-        };
         let views = audit::ViewWriter::start(writer.clone(), backend);
         let integrity = Arc::new(std::sync::atomic::AtomicU8::new(INTEGRITY_UNKNOWN));
         if backend == Backend::Sqlite {
@@ -285,7 +281,8 @@ async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<AnyPool> {
         .map_err(|e| StoreError::Corrupt { path: display, reason: format!("cannot be opened as a Lantern database: {e}") })
 }
 
-async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<AnyPool> {
+/// Opens the SQLite file: a pool of readers, and the one-connection pool writes queue for.
+async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<(AnyPool, AnyPool)> {
     std::fs::create_dir_all(dir).map_err(|e| StoreError::Refused(format!("cannot create data directory {}: {e}", dir.display())))?;
     let path = dir.join("lantern.db");
     let display = path.display().to_string();
@@ -318,7 +315,8 @@ async fn open_sqlite(dir: &Path, max_connections: u32) -> Result<AnyPool> {
         .fetch_one(&pool)
         .await
         .map_err(|e| StoreError::Corrupt { path: display.clone(), reason: format!("cannot be read: {e}; restore from a backup (`lantern restore FILE`)") })?;
-    Ok(pool)
+    let writer = sqlite_pool(&path, 1).await?;
+    Ok((pool, writer))
 }
 
 /// Refuses files that are not SQLite at all before SQLite gets to them.

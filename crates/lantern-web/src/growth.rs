@@ -1218,7 +1218,7 @@ fn supervision_rules(app: &AppState, chosen: &str) -> Vec<(String, String, bool)
 /// `GET /admin/supervision` — who may lead supervision, and the supervised-hours target.
 pub async fn admin_supervision(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuery) -> PageResult {
     let (rule, hours) = app.store.supervision_settings(ctx.org()).await?;
-    let saved = rq.as_deref().unwrap_or("").split('&').any(|p| p == "saved=1");
+    let saved = crate::pages::query_pairs(&rq).iter().any(|(k, v)| k == "saved" && v == "1");
     let page = AdminSupervisionPage {
         c: Chrome::new(&app, Some(&ctx), "supervision-settings-title", "admin"),
         rules: supervision_rules(&app, rule.code()),
@@ -1229,36 +1229,11 @@ pub async fn admin_supervision(State(app): State<AppState>, ctx: Ctx, RawQuery(r
     Ok(Html(page.render()?).into_response())
 }
 
-/// Reads the settings form: the rule must be one of the two, the hours a whole number 1..=500.
-fn parse_supervision_settings(rule: &str, hours: &str) -> Result<(growth::SupervisionRule, i64), ValidationErrors> {
-    use lantern_domain::validate::FieldError;
-    let mut errors = Vec::new();
-    let rule = match rule {
-        "supervisor" => Some(growth::SupervisionRule::Supervisor),
-        "peer" => Some(growth::SupervisionRule::PeerAllowed),
-        _ => {
-            errors.push(FieldError::new("lead_rule", "error-supervision-rule", "choose supervisor or peer"));
-            None
-        }
-    };
-    let hours = match hours.trim().parse::<i64>() {
-        Ok(h) if (1..=500).contains(&h) => Some(h),
-        _ => {
-            errors.push(FieldError::new("target_hours", "error-supervision-hours", "a whole number from 1 to 500"));
-            None
-        }
-    };
-    match (rule, hours) {
-        (Some(r), Some(h)) => Ok((r, h)),
-        _ => Err(ValidationErrors(errors)),
-    }
-}
-
 /// `POST /admin/supervision`.
 pub async fn admin_supervision_save(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> PageResult {
     let pairs = form_pairs(&body)?;
     let (rule, hours) = (field(&pairs, "lead_rule"), field(&pairs, "target_hours"));
-    match parse_supervision_settings(&rule, &hours) {
+    match growth::parse_supervision_settings(&rule, &hours) {
         Ok((r, h)) => {
             app.store.set_supervision_settings(ctx.org(), r, h, &ctx.who()).await?;
             Ok(Redirect::to("/admin/supervision?saved=1").into_response())
@@ -1301,7 +1276,7 @@ pub async fn api_supervision_settings(State(app): State<AppState>, ctx: Ctx) -> 
     security(("bearer" = [])))]
 pub async fn api_put_supervision_settings(State(app): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> Result<Json<SupervisionSettingsJson>, ApiError> {
     let j: SupervisionSettingsJson = body_of(&body, "supervision settings")?;
-    let (rule, hours) = parse_supervision_settings(&j.lead_rule, &j.target_hours.to_string()).map_err(AppError::Invalid)?;
+    let (rule, hours) = growth::parse_supervision_settings(&j.lead_rule, &j.target_hours.to_string()).map_err(AppError::Invalid)?;
     app.store.set_supervision_settings(ctx.org(), rule, hours, &ctx.who()).await?;
     Ok(Json(SupervisionSettingsJson { lead_rule: rule.code().to_string(), target_hours: hours }))
 }

@@ -34,7 +34,8 @@ pub(crate) fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(AppError::NotFound)
 }
 
-fn query_pairs(raw: &Option<String>) -> Vec<(String, String)> {
+/// A request's query string as pairs (an unreadable one reads as empty).
+pub(crate) fn query_pairs(raw: &Option<String>) -> Vec<(String, String)> {
     raw.as_deref().and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok()).unwrap_or_default()
 }
 

@@ -22,6 +22,7 @@ use lantern_store::practice::{CardKind, Exam, ExamAnswerOutcome, NextPractice};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::pages::query_pairs;
 use crate::error::{ApiError, AppError};
 use crate::middleware::Ctx;
 use crate::views::{Chrome, FormErrors};
@@ -35,10 +36,6 @@ fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
 
 fn field(pairs: &[(String, String)], k: &str) -> String {
     pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
-}
-
-fn query_pairs(rq: &Option<String>) -> Vec<(String, String)> {
-    rq.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
 }
 
 fn allow(app: &AppState, ctx: &Ctx, action: LearningAction) -> Result<(), AppError> {

@@ -27,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::{ApiError, AppError};
 use crate::i18n::Messages;
 use crate::middleware::Ctx;
-use crate::pages::{check_person, parse_id};
+use crate::pages::{check_person, parse_id, query_pairs};
 use crate::views::{Chrome, FormErrors};
 use crate::AppState;
 
@@ -35,10 +35,6 @@ type PageResult = Result<Response, AppError>;
 
 fn who(ctx: &Ctx) -> Who {
     Who { actor_id: Some(ctx.user.id), ip: ctx.ip.clone() }
-}
-
-fn pairs_of(rq: &Option<String>) -> Vec<(String, String)> {
-    rq.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
 }
 
 fn get<'a>(pairs: &'a [(String, String)], k: &str) -> &'a str {
@@ -274,7 +270,7 @@ async fn agreed_label(app: &AppState, ctx: &Ctx, v: &AgreedVersion) -> Result<St
 /// `GET /people/{id}/recovery-plan[?version=N]` — the agreed plan, the draft waiting for agreement, comments, versions, milestones.
 pub async fn show(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(rq): RawQuery) -> PageResult {
     let id = parse_id(&raw)?;
-    let pairs = pairs_of(&rq);
+    let pairs = query_pairs(&rq);
     let asked = match get(&pairs, "version") {
         "" => None,
         v => Some(v.parse::<i64>().map_err(|_| AppError::NotFound)?),
@@ -604,7 +600,7 @@ fn change_views(t: &Messages, a: &PlanContent, b: &PlanContent, changes: &[Chang
 pub async fn compare_page(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(rq): RawQuery) -> PageResult {
     let id = parse_id(&raw)?;
     check_person(&app, &ctx, id, PersonAction::View).await?;
-    let pairs = pairs_of(&rq);
+    let pairs = query_pairs(&rq);
     let versions = app.store.plan_versions(ctx.org(), id).await?;
     let draft = app.store.plan_draft(ctx.org(), id).await?.filter(|d| d.open);
     let default_b = if draft.is_some() { "draft".to_string() } else { versions.first().map(|v| v.version.to_string()).unwrap_or_default() };
@@ -657,7 +653,7 @@ pub struct AdminPage {
 /// `GET /admin/recovery-plans` — which dimensions new plans use.
 pub async fn admin(State(app): State<AppState>, ctx: Ctx, RawQuery(rq): RawQuery) -> PageResult {
     let current = app.store.plan_dimensions(ctx.org()).await?;
-    let notice = if get(&pairs_of(&rq), "saved") == "1" { app.t.get("plans-settings-saved") } else { String::new() };
+    let notice = if get(&query_pairs(&rq), "saved") == "1" { app.t.get("plans-settings-saved") } else { String::new() };
     let page = AdminPage {
         c: Chrome::new(&app, Some(&ctx), "plans-settings-title", "recovery-plans"),
         options: DimensionSet::ALL.iter().map(|d| (d.code().to_string(), app.t.get(&format!("plans-dims-{}", d.code())), *d == current)).collect(),
@@ -962,7 +958,7 @@ pub async fn api_versions(State(app): State<AppState>, ctx: Ctx, Path(raw): Path
 pub async fn api_compare(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(rq): RawQuery) -> Result<Json<Vec<ChangeJson>>, ApiError> {
     let id = parse_id(&raw)?;
     check_person(&app, &ctx, id, PersonAction::View).await?;
-    let pairs = pairs_of(&rq);
+    let pairs = query_pairs(&rq);
     let (a, b) = (get(&pairs, "a"), get(&pairs, "b"));
     if a.is_empty() || b.is_empty() {
         return Err(AppError::BadRequest("give `a` and `b`: version numbers or `draft`".into()).into());

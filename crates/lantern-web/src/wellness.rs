@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, AppError};
 use crate::i18n::Messages;
 use crate::middleware::Ctx;
-use crate::pages::{check_person, parse_id};
+use crate::pages::{check_person, parse_id, query_pairs};
 use crate::views::{Chrome, FormErrors};
 use crate::AppState;
 
@@ -92,10 +92,6 @@ async fn fmt_ms(app: &AppState, org: i64, ms: i64) -> Result<String, AppError> {
     let org = app.store.org_cached(org).await?;
     let tz = jiff::tz::TimeZone::get(&org.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()).unwrap_or_default())
-}
-
-fn pairs_of(rq: &Option<String>) -> Vec<(String, String)> {
-    rq.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
 }
 
 fn who(ctx: &Ctx) -> Who {
@@ -206,7 +202,7 @@ async fn plan_page(app: &AppState, ctx: &Ctx, id: i64, kind: PlanKind, asked: Op
 
 async fn show(app: AppState, ctx: Ctx, raw: String, rq: Option<String>, kind: PlanKind) -> PageResult {
     let id = parse_id(&raw)?;
-    let pairs = pairs_of(&rq);
+    let pairs = query_pairs(&rq);
     let asked = match pairs.iter().find(|(k, _)| k == "version") {
         Some((_, v)) => Some(v.parse::<i64>().map_err(|_| AppError::NotFound)?),
         None => None,
@@ -844,7 +840,7 @@ pub async fn api_put_pad_document(State(app): State<AppState>, ctx: Ctx, Path(ra
         },
         None => return Err(ApiError(AppError::Invalid(DocumentProblem::NameNotAllowed.to_errors()))),
     };
-    let given = pairs_of(&rq).into_iter().find(|(k, _)| k == "file_name").map(|(_, v)| v);
+    let given = query_pairs(&rq).into_iter().find(|(k, _)| k == "file_name").map(|(_, v)| v);
     let name = given.unwrap_or_else(|| safe_file_name("", t));
     if body.len() > MAX_DOCUMENT_BYTES {
         return Err(ApiError(AppError::Invalid(DocumentProblem::TooLarge.to_errors())));
