@@ -261,9 +261,31 @@ impl RenewalRule {
     /// period's end (`period_months` earlier), or on the certification date
     /// for the first period.
     pub fn period_ending(&self, end: Date, certified_on: Date) -> Period {
-        let start = self.nominal_start(end);
+        let start = self.anniversary_start(end, certified_on).unwrap_or_else(|| self.nominal_start(end));
         let start = if start <= add_days(certified_on, 1) { certified_on } else { start };
         Period { start: start.min(end), end }
+    }
+
+    /// When the anchor is the certification date and `end` is one of its anniversaries, the
+    /// period starts the day after the previous anniversary. Counting back from `end` instead
+    /// breaks for a leap-day certification: 2028-02-29 less 24 months is 2026-02-28, while the
+    /// previous anniversary (2024-02-29 plus 24 months) ended that period on 2026-02-28 too.
+    fn anniversary_start(&self, end: Date, certified_on: Date) -> Option<Date> {
+        if self.anchor != Anchor::CertificationDate {
+            return None;
+        }
+        let mut previous = None;
+        for k in 1..=1000 {
+            let anniversary = add_months(certified_on, self.period_months * k);
+            if anniversary == end {
+                return Some(previous.map_or(certified_on, |p| add_days(p, 1)));
+            }
+            if anniversary > end {
+                return None;
+            }
+            previous = Some(anniversary);
+        }
+        None
     }
 
     fn nominal_start(&self, end: Date) -> Date {

@@ -352,3 +352,14 @@ fn certificates_are_known_by_their_first_bytes() {
     big.resize(MAX_CERTIFICATE_BYTES + 1, b' ');
     assert_eq!(check_certificate(&big).unwrap_err().key, "certs-error-file-large");
 }
+
+/// Found by `expiry_and_period_agree`: two-year periods from a leap-day certification touch.
+#[test]
+fn leap_day_certification_periods_touch() {
+    for r in shipped_rules().iter().filter(|r| r.anchor == Anchor::CertificationDate) {
+        let cert = date(2024, 2, 29);
+        let exp = r.expiry_for(cert, cert.checked_add(Span::new().days(731)).unwrap());
+        let next = r.expiry_for(cert, exp.checked_add(Span::new().days(1)).unwrap());
+        assert_eq!(r.period_ending(next, cert).start, exp.checked_add(Span::new().days(1)).unwrap(), "{}", r.id);
+    }
+}
