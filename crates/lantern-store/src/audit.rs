@@ -67,6 +67,7 @@ pub async fn append_many(conn: &mut AnyConnection, org_id: i64, entries: &[NewEn
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE org_id = $1").bind(org_id).fetch_one(&mut *conn).await?;
     let mut seq = row::i(&head, "seq")?;
     let mut prev_hash = row::s(&head, "hash")?;
+    let mut chained = Vec::with_capacity(entries.len());
     for e in entries {
         if e.org_id != org_id {
             return Err(StoreError::Refused("audit rows of two organizations in one append".into()));
@@ -86,26 +87,33 @@ pub async fn append_many(conn: &mut AnyConnection, org_id: i64, entries: &[NewEn
             reason: e.reason.clone(),
         };
         let hash = chain_hash(&prev_hash, &entry);
-        sqlx::query(
-            "INSERT INTO audit_log (org_id, seq, ts_ms, actor_id, action, person_id, object_type, object_id, outcome, ip, reason, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(entry.org_id)
-        .bind(entry.seq)
-        .bind(entry.ts_ms)
-        .bind(entry.actor_id)
-        .bind(&entry.action)
-        .bind(entry.person_id)
-        .bind(&entry.object_type)
-        .bind(&entry.object_id)
-        .bind(&entry.outcome)
-        .bind(&entry.ip)
-        .bind(&entry.reason)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-        prev_hash = hash;
+        chained.push((entry, std::mem::replace(&mut prev_hash, hash.clone()), hash));
+    }
+    // Several rows per statement (a batch of views is one round trip per 32 rows, not
+    // one per row), in a few fixed sizes so each statement's plan stays cached.
+    let mut rest = chained.as_slice();
+    while !rest.is_empty() {
+        let n = [32, 8, 1].into_iter().find(|n| rest.len() >= *n).unwrap_or(1);
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        let mut q = sqlx::query(insert_sql(n));
+        for (entry, prev, hash) in chunk {
+            q = q
+                .bind(entry.org_id)
+                .bind(entry.seq)
+                .bind(entry.ts_ms)
+                .bind(entry.actor_id)
+                .bind(&entry.action)
+                .bind(entry.person_id)
+                .bind(&entry.object_type)
+                .bind(&entry.object_id)
+                .bind(&entry.outcome)
+                .bind(&entry.ip)
+                .bind(&entry.reason)
+                .bind(prev)
+                .bind(hash);
+        }
+        q.execute(&mut *conn).await?;
     }
     sqlx::query("UPDATE audit_head SET seq = $2, hash = $3 WHERE org_id = $1")
         .bind(org_id)
@@ -114,6 +122,24 @@ pub async fn append_many(conn: &mut AnyConnection, org_id: i64, entries: &[NewEn
         .execute(&mut *conn)
         .await?;
     Ok(seq)
+}
+
+/// `INSERT INTO audit_log` of `n` rows (1, 8 or 32), built once per size.
+fn insert_sql(n: usize) -> &'static str {
+    use std::sync::OnceLock;
+    static SQL: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match n {
+        32 => &SQL[2],
+        8 => &SQL[1],
+        _ => &SQL[0],
+    };
+    slot.get_or_init(|| {
+        let rows: Vec<String> = (0..n.max(1)).map(|r| format!("({})", (1..=13).map(|c| format!("${}", r * 13 + c)).collect::<Vec<_>>().join(", "))).collect();
+        format!(
+            "INSERT INTO audit_log (org_id, seq, ts_ms, actor_id, action, person_id, object_type, object_id, outcome, ip, reason, prev_hash, hash) VALUES {}",
+            rows.join(", ")
+        )
+    })
 }
 
 enum Msg {

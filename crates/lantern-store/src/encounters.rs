@@ -542,6 +542,7 @@ async fn sign_in(conn: &mut sqlx::AnyConnection, org_id: i64, note_id: i64, sign
             .await?;
     }
     add_timeline(conn, org_id, n.person_id, date, now, "note", &format!("timeline-note-{}", n.content.kind.code()), "", Some(signer_id)).await?;
+    crate::growth::bump_evidence_rev(conn, n.author_id).await?;
     recompute_day(conn, org_id, date, n.person_id, n.author_id, n.content.service_code).await?;
     let (units, billed, over): (i64, i64, i64) = {
         let r = sqlx::query("SELECT units, billed_units, over_cap_units FROM encounters WHERE id = $1").bind(note_id).fetch_one(&mut *conn).await?;
@@ -787,6 +788,7 @@ impl Store {
             if let Some(d) = n.content.date {
                 recompute_day(&mut tx, org_id, d, n.person_id, n.author_id, n.content.service_code).await?;
             }
+            crate::growth::bump_evidence_rev(&mut tx, n.author_id).await?;
         }
         sqlx::query("INSERT INTO encounter_signatures (encounter_id, kind, user_id, name, credentials, at_ms, content_hash, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(note_id)

@@ -6,6 +6,9 @@
 //! audited without their content; boundary questions are audited without the
 //! person's id, so they never appear in the person's own access log.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use jiff::civil::Date;
 use lantern_domain::growth::{Assessment, Boundary, CheckIn, EvidenceGroup, Goal, Mapping, SessionInput, SupervisionRule, SELFCARE_ITEMS};
 use lantern_domain::policy::{Actor, BoundaryFacts, SessionFacts, StaffFacts};
@@ -18,6 +21,34 @@ use crate::users::Who;
 use crate::{row, Result, Store, StoreError};
 
 const SIGNED: &str = "('signed', 'awaiting_cosign', 'cosigned')";
+
+/// Evidence groups per (organization, author, from), each with the author's
+/// `evidence_rev` it was read at. Bounded: past `EVIDENCE_CACHE_MAX` entries it
+/// starts again empty (a profile costs one recount to come back).
+#[derive(Default, Clone)]
+pub(crate) struct EvidenceCache(Arc<std::sync::Mutex<HashMap<(i64, i64, Date), (i64, Arc<Vec<EvidenceGroup>>)>>>);
+
+const EVIDENCE_CACHE_MAX: usize = 2048;
+
+impl EvidenceCache {
+    fn get(&self, key: &(i64, i64, Date), rev: i64) -> Option<Arc<Vec<EvidenceGroup>>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key).filter(|(r, _)| *r == rev).map(|(_, g)| g.clone())
+    }
+    fn put(&self, key: (i64, i64, Date), rev: i64, groups: Arc<Vec<EvidenceGroup>>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= EVIDENCE_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, (rev, groups));
+    }
+}
+
+/// Moves an author's `evidence_rev`, inside the transaction that signs or returns their note.
+pub(crate) async fn bump_evidence_rev(conn: &mut sqlx::AnyConnection, author_id: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET evidence_rev = evidence_rev + 1 WHERE id = $1").bind(author_id).execute(&mut *conn).await?;
+    Ok(())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssessmentRow {
@@ -321,8 +352,31 @@ impl Store {
         Ok(self.activity_types(org_id).await?.into_iter().map(|a| (a.code, a.competencies)).collect())
     }
 
-    /// A specialist's signed notes since `from`, grouped by activity list and month (read from an index).
-    pub async fn evidence_groups(&self, org_id: i64, author_id: i64, from: Date) -> Result<Vec<EvidenceGroup>> {
+    /// A specialist's signed notes since `from`, grouped by activity list and month.
+    ///
+    /// Three years of notes take milliseconds to group, and a profile is read far
+    /// more often than its author signs, so the groups are kept in memory per
+    /// author and `from` while the author's `evidence_rev` (moved in the same
+    /// transaction as every sign and return) stays the same. The revision lives in
+    /// the database, so another process signing notes invalidates this one's copy.
+    pub async fn evidence_groups(&self, org_id: i64, author_id: i64, from: Date) -> Result<Arc<Vec<EvidenceGroup>>> {
+        let rev: Option<i64> = sqlx::query_scalar("SELECT evidence_rev FROM users WHERE id = $1 AND org_id = $2")
+            .bind(author_id)
+            .bind(org_id)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(rev) = rev else { return Ok(Arc::new(Vec::new())) };
+        let key = (org_id, author_id, from);
+        if let Some(hit) = self.evidence_cache.get(&key, rev) {
+            return Ok(hit);
+        }
+        let groups = Arc::new(self.evidence_groups_uncached(org_id, author_id, from).await?);
+        self.evidence_cache.put(key, rev, groups.clone());
+        Ok(groups)
+    }
+
+    /// `evidence_groups` read from the notes themselves (tests compare the two).
+    pub async fn evidence_groups_uncached(&self, org_id: i64, author_id: i64, from: Date) -> Result<Vec<EvidenceGroup>> {
         let sql = format!(
             "SELECT activities, SUBSTR(on_date, 1, 7) AS ym, COUNT(*) AS n FROM encounters
              WHERE author_id = $1 AND org_id = $2 AND status IN {SIGNED} AND on_date >= $3 AND activities <> ''

@@ -119,6 +119,8 @@ pub struct Store {
     integrity: Arc<std::sync::atomic::AtomicU8>,
     /// Organization settings read on nearly every page, cached briefly (see `org_cached`).
     org_cache: Arc<std::sync::RwLock<std::collections::HashMap<i64, (i64, users::Org)>>>,
+    /// Competency evidence counts per specialist, valid while their `evidence_rev` stays put (see `evidence_groups`).
+    evidence_cache: growth::EvidenceCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -190,8 +192,14 @@ impl Store {
             });
         } else {
             integrity.store(INTEGRITY_OK, std::sync::atomic::Ordering::SeqCst);
+            // Without autovacuum the planner's statistics go stale as notes pile up and
+            // pages slow down by multiples; say so once, where the operator looks.
+            let autovacuum: std::result::Result<String, sqlx::Error> = sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(&pool).await;
+            if matches!(autovacuum.as_deref(), Ok("off")) {
+                tracing::warn!("PostgreSQL's autovacuum is off: run VACUUM ANALYZE regularly (e.g. nightly), or turn autovacuum on, to keep Lantern's queries fast");
+            }
         }
-        let store = Store { pool, writer, backend, clock, views, org_cache: Default::default(), integrity };
+        let store = Store { pool, writer, backend, clock, views, org_cache: Default::default(), evidence_cache: Default::default(), integrity };
         if opts.migrate {
             store.seed_missing_note_defaults().await?;
         }

@@ -129,6 +129,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_person_page.sql"),
         postgres: include_str!("../migrations/postgres/0019_person_page.sql"),
     },
+    Migration {
+        version: 20,
+        name: "evidence_rev",
+        sqlite: include_str!("../migrations/sqlite/0020_evidence_rev.sql"),
+        postgres: include_str!("../migrations/postgres/0020_evidence_rev.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -263,6 +263,48 @@ impl Store {
         })
     }
 
+    /// `person_facts` for several people in one query (a page of links to notes,
+    /// each about someone else). People outside the actor's organization are left out.
+    pub async fn person_facts_many(&self, actor: &Actor, person_ids: &[i64]) -> Result<std::collections::HashMap<i64, PersonFacts>> {
+        let mut out = std::collections::HashMap::new();
+        let mut ids: Vec<i64> = person_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        // A fixed number of placeholders (unused ones bind 0, which is nobody), so the
+        // statement is prepared once per connection instead of planned on every call.
+        const CHUNK: usize = 32;
+        let list = (3..3 + CHUNK).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT p.id, p.org_id, p.primary_specialist_id,
+               (SELECT COUNT(*) FROM care_team c WHERE c.person_id = p.id AND c.user_id = $1) AS on_team,
+               (SELECT COUNT(*) FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
+                 WHERE lead.user_id = $1 AND lead.is_lead = 1
+                   AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises
+             FROM people p WHERE p.id IN ({list}) AND p.org_id = $2"
+        );
+        for chunk in ids.chunks(CHUNK) {
+            let mut q = sqlx::query(&sql).bind(actor.user_id.0).bind(actor.org_id.0);
+            for i in 0..CHUNK {
+                q = q.bind(chunk.get(i).copied().unwrap_or(0));
+            }
+            let rows = q.fetch_all(self.pool()).await?;
+            for r in &rows {
+                let id = row::i(r, "id")?;
+                out.insert(
+                    id,
+                    PersonFacts {
+                        org_id: Some(OrgId(row::i(r, "org_id")?)),
+                        person_id: Some(PersonId(id)),
+                        is_primary: row::oi(r, "primary_specialist_id")? == Some(actor.user_id.0),
+                        on_care_team: row::i(r, "on_team")? > 0,
+                        supervises: actor.roles.has(Role::Supervisor) && row::i(r, "supervises")? > 0,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// Loads a person in an organization. Callers decide access first.
     pub async fn person(&self, org_id: i64, person_id: i64) -> Result<Person> {
         let r = sqlx::query(&format!(

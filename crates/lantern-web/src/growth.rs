@@ -140,9 +140,9 @@ async fn staff_check(app: &AppState, ctx: &Ctx, user_id: i64, action: GrowthActi
 }
 
 /// Builds a profile for the viewer (`ctx`), with example links filtered by `decide_note`.
-async fn profile(app: &AppState, ctx: &Ctx, user_id: i64, quarters: usize) -> Result<ProfileOut, AppError> {
+async fn profile(app: &AppState, ctx: &Ctx, user_id: i64, facts: &StaffFacts, quarters: usize) -> Result<ProfileOut, AppError> {
     let org = ctx.org();
-    let user = app.store.user(user_id).await?;
+    let name = if user_id == ctx.user.id { ctx.user.display_name.clone() } else { app.store.user(user_id).await?.display_name };
     let today = today(app, org).await?;
     let qs = Quarter::of(today).last(quarters);
     let from = qs[0].start();
@@ -164,16 +164,13 @@ async fn profile(app: &AppState, ctx: &Ctx, user_id: i64, quarters: usize) -> Re
             }
         }
     }
-    let note_facts = NoteFacts { is_author: user_id == ctx.user.id, supervises_author: app.store.staff_facts(&ctx.actor, user_id).await?.supervises };
-    let mut visible: HashMap<i64, bool> = HashMap::new();
-    for list in candidates.values() {
-        for n in list {
-            if let std::collections::hash_map::Entry::Vacant(e) = visible.entry(n.person_id) {
-                let pf = app.store.person_facts(&ctx.actor, n.person_id).await?;
-                e.insert(decide_note(&ctx.actor, NoteAction::View, &pf, &note_facts).is_allowed());
-            }
-        }
-    }
+    let note_facts = NoteFacts { is_author: user_id == ctx.user.id, supervises_author: facts.supervises };
+    let people: Vec<i64> = candidates.values().flatten().map(|n| n.person_id).collect();
+    let facts = app.store.person_facts_many(&ctx.actor, &people).await?;
+    let visible: HashMap<i64, bool> = people
+        .iter()
+        .map(|id| (*id, facts.get(id).is_some_and(|pf| decide_note(&ctx.actor, NoteAction::View, pf, &note_facts).is_allowed())))
+        .collect();
     let history = app.store.assessments(org, user_id).await?;
     let label = |l: u8| app.t.get(&format!("growth-level-{l}"));
     let own = user_id == ctx.user.id;
@@ -225,7 +222,7 @@ async fn profile(app: &AppState, ctx: &Ctx, user_id: i64, quarters: usize) -> Re
     app.store.record_view(ctx.entry("growth.view", None, "staff", &user_id.to_string(), "ok", app.store.now_ms())).await;
     Ok(ProfileOut {
         user_id,
-        name: user.display_name,
+        name,
         categories,
         goals,
         history: history
@@ -270,7 +267,7 @@ pub struct FormValues {
 
 async fn growth_page(app: &AppState, ctx: &Ctx, user_id: i64, errors: FormErrors, form: FormValues, notice: &str) -> PageResult {
     let facts = staff_check(app, ctx, user_id, GrowthAction::ViewProfile).await?;
-    let p = profile(app, ctx, user_id, 4).await?;
+    let p = profile(app, ctx, user_id, &facts, 4).await?;
     let own = user_id == ctx.user.id;
     let hours = app.t.get_with("growth-hours", &[("hours", format!("{:.1}", p.supervised_hours).into()), ("target", p.target_hours.into())]);
     let title = if own { app.t.get("growth-title") } else { app.t.get_with("growth-title-of", &[("name", p.name.clone().into())]) };
@@ -844,8 +841,8 @@ fn quarters_param(q: &Option<String>) -> Result<usize, AppError> {
     security(("bearer" = [])))]
 pub async fn api_profile(State(app): State<AppState>, ctx: Ctx, RawQuery(q): RawQuery) -> Result<Json<ProfileOut>, ApiError> {
     let n = quarters_param(&q)?;
-    staff_check(&app, &ctx, ctx.user.id, GrowthAction::ViewProfile).await?;
-    Ok(Json(profile(&app, &ctx, ctx.user.id, n).await?))
+    let facts = staff_check(&app, &ctx, ctx.user.id, GrowthAction::ViewProfile).await?;
+    Ok(Json(profile(&app, &ctx, ctx.user.id, &facts, n).await?))
 }
 
 /// A supervisee's competency profile (their supervisor, or an administrator).
@@ -856,8 +853,8 @@ pub async fn api_profile(State(app): State<AppState>, ctx: Ctx, RawQuery(q): Raw
 pub async fn api_staff_profile(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(q): RawQuery) -> Result<Json<ProfileOut>, ApiError> {
     let id = parse_id(&raw)?;
     let n = quarters_param(&q)?;
-    staff_check(&app, &ctx, id, GrowthAction::ViewProfile).await?;
-    Ok(Json(profile(&app, &ctx, id, n).await?))
+    let facts = staff_check(&app, &ctx, id, GrowthAction::ViewProfile).await?;
+    Ok(Json(profile(&app, &ctx, id, &facts, n).await?))
 }
 
 /// A self-assessment or rating: category 1–12, level 1–4.

@@ -707,6 +707,8 @@ pub(crate) async fn generate(store: &Store, s: &Setup, people: &[PersonSeed]) ->
     for chunk in entries.chunks(5000) {
         append_many(&mut tx, s.org_id, chunk).await?;
     }
+    // Notes written in bulk are evidence too: profiles cached by a running server re-read them.
+    sqlx::query("UPDATE users SET evidence_rev = evidence_rev + 1 WHERE org_id = $1").bind(s.org_id).execute(&mut *tx).await?;
     tx.commit().await?;
     if backend == Backend::Postgres {
         // What autovacuum would do a little later: planner statistics and the visibility map, so the first measurements use the usual plans.

@@ -115,7 +115,12 @@ impl Store {
                     made += 1;
                 }
             }
+            crate::growth::bump_evidence_rev(&mut tx, author).await?;
             tx.commit().await?;
+        }
+        if self.backend() == crate::Backend::Postgres {
+            // What autovacuum would do a little later (planner statistics), so measurements use the usual plans.
+            sqlx::raw_sql("VACUUM ANALYZE").execute(self.pool()).await?;
         }
         Ok(made)
     }

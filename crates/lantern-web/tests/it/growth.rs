@@ -75,6 +75,60 @@ fn get_paths(ids: &[i64]) -> Vec<String> {
     out
 }
 
+/// Each category's evidence over the last two quarters, as the API reports it.
+async fn evidence_by_category(c: &mut Client) -> Vec<u64> {
+    let r = api(c, "GET", "/api/v1/growth/profile?quarters=2", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let p = r.json();
+    p["categories"].as_array().unwrap().iter().map(|c| c["trend"].as_array().unwrap().iter().map(|t| t["contacts"].as_u64().unwrap()).sum()).collect()
+}
+
+both!(the_profile_follows_notes_signed_and_returned_after_it_was_read, async |app: &TestApp| {
+    // The profile keeps evidence counts in memory between views: signing and
+    // returning a note must still show on the very next view.
+    let person = app.person_only_on_specialist1().await;
+    let today = app.store.today(app.demo_org).await.unwrap();
+    let date = today.checked_sub(jiff::Span::new().days(1)).unwrap().to_string();
+    let code = app.store.service_codes(app.demo_org).await.unwrap()[0].id;
+    let mapping = app.store.competency_mapping(app.demo_org).await.unwrap();
+    let bits = lantern_domain::growth::categories_of("recovery_planning", &mapping);
+    assert_ne!(bits, 0, "recovery planning is evidence of some category");
+    let mut me = signed_in(app, "specialist@demo").await;
+    let before = evidence_by_category(&mut me).await;
+    assert_eq!(evidence_by_category(&mut me).await, before, "read twice, the same");
+    let note = json!({
+        "kind": "individual", "modality": "in_person", "setting": "Recovery center", "date": date, "start": "10:00", "end": "10:50",
+        "service_code_id": code, "activities": ["recovery_planning"],
+        "what_we_did": "Went over the housing form together", "purpose": "Their housing goal",
+        "how_it_went": "\"I can do the rest myself\"", "next_steps": "Call on Tuesday",
+    });
+    let r = api(&mut me, "POST", &format!("/api/v1/people/{person}/notes"), Some(note)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(evidence_by_category(&mut me).await, before, "a draft is not evidence");
+    let r = api(&mut me, "POST", &format!("/api/v1/notes/{id}/sign"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let after = evidence_by_category(&mut me).await;
+    for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+        let expect = b + u64::from(bits & (1 << (i + 1)) != 0);
+        assert_eq!(*a, expect, "category {} after signing", i + 1);
+    }
+    let mut sup = signed_in(app, "supervisor@demo").await;
+    let r = sup.post_form(&format!("/notes/{id}/return"), &[("comment", "Please say how this ties to their housing goal.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(evidence_by_category(&mut me).await, before, "a returned note stops counting");
+    // What the profile shows agrees with a recount from the notes themselves.
+    let s1 = app.user_id("specialist@demo").await;
+    let from = lantern_domain::growth::Quarter::of(today).last(2)[0].start();
+    let cached = app.store.evidence_groups(app.demo_org, s1, from).await.unwrap();
+    let mut fresh = app.store.evidence_groups_uncached(app.demo_org, s1, from).await.unwrap();
+    let mut cached = cached.as_ref().clone();
+    let key = |g: &lantern_domain::growth::EvidenceGroup| (g.activities.clone(), g.year, g.month);
+    cached.sort_by_key(key);
+    fresh.sort_by_key(key);
+    assert_eq!(cached, fresh);
+});
+
 both!(the_profile_counts_evidence_and_takes_assessments_and_ratings, async |app: &TestApp| {
     let s1 = app.user_id("specialist@demo").await;
     let mut me = signed_in(app, "specialist@demo").await;
