@@ -132,10 +132,10 @@ run_encounters() { # name gen-log db-args...
   echo "server idle (background integrity check done) $(ms_since "$t0") ms after /healthz"
   local session; session=$(login $port specialist@demo)
   [ -n "$session" ] || { echo "sign-in failed"; kill $pid; return 1; }
-  local notes_shown; notes_shown=$(curl -s -H "Cookie: lantern_session=$session" "http://127.0.0.1:$port/people/$busy" | grep -c 'href="/notes/[0-9]*"' || true)
-  echo "person page: $notes_shown links to notes; timeline paged by 50"
+  local notes_shown; notes_shown=$(curl -s -H "Cookie: lantern_session=$session" "http://127.0.0.1:$port/people/$busy" | grep -o 'href="/notes/[0-9]*"' | wc -l)
+  echo "person page: $notes_shown links to notes; timeline paged by 25, notes by 20"
   printf '%-28s %10s %10s %10s\n' "page (wrk, $CONNS connections)" "req/s" "p50" "p99"
-  for path in "/people/$busy" "/people/$busy?page=6"; do
+  for path in "/people/$busy" "/people/$busy?page=11"; do
     wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Cookie: lantern_session=$session" "http://127.0.0.1:$port$path" > "$WORK/$name.wrk" 2>&1
     read -r rps p50 p99 <<<"$(latency "$WORK/$name.wrk")"
     local errs; errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$name.wrk" | tr '\n' ' ' || true)

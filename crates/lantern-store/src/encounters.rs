@@ -172,6 +172,86 @@ const NOTE_COLS: &str = "e.id, e.org_id, e.person_id, e.author_id, e.group_id, e
     COALESCE(NULLIF(p.preferred_name, ''), p.legal_name) AS person_name, u.display_name AS author_name";
 const NOTE_FROM: &str = "encounters e JOIN people p ON p.id = e.person_id JOIN users u ON u.id = e.author_id";
 
+/// What a list of notes shows of each note (see `Store::note_summaries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSummary {
+    pub id: i64,
+    pub date: Option<Date>,
+    pub kind: Kind,
+    pub status: Status,
+    /// The first 120 characters of "what we did".
+    pub summary: String,
+    pub person_name: String,
+    pub author_name: String,
+}
+
+/// The query behind `notes` and `note_summaries`: `cols` of the notes `f` picks, newest first.
+fn filtered(org_id: i64, f: &NoteFilter, cols: &str) -> (String, Vec<Arg>) {
+    let limit = if f.limit <= 0 { 200 } else { f.limit.min(1000) };
+    let mut args = vec![Arg::I(org_id)];
+    let mut conds = vec!["e.org_id = $1".to_string()];
+    let mut add = |cond: &str, a: Arg| {
+        args.push(a);
+        conds.push(cond.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(p) = f.person_id {
+        add("e.person_id = ?", Arg::I(p));
+    }
+    if let Some(a) = f.author_id {
+        add("e.author_id = ?", Arg::I(a));
+    }
+    if let Some(d) = f.from {
+        add("e.on_date >= ?", Arg::S(d.to_string()));
+    }
+    if let Some(d) = f.to {
+        add("e.on_date <= ?", Arg::S(d.to_string()));
+    }
+    if let Some(st) = f.status {
+        add("e.status = ?", Arg::S(st.code().to_string()));
+    }
+    if let Some(u) = f.unsigned_only_by {
+        add("(e.status NOT IN ('draft', 'returned') OR e.author_id = ?)", Arg::I(u));
+    }
+    if !f.statuses.is_empty() {
+        let mut parts = Vec::new();
+        for st in &f.statuses {
+            args.push(Arg::S(st.code().to_string()));
+            parts.push(format!("${}", args.len()));
+        }
+        conds.push(format!("e.status IN ({})", parts.join(", ")));
+    }
+    args.push(Arg::I(limit));
+    args.push(Arg::I(f.offset.max(0)));
+    // The newest `limit` ids first (from an index alone when filtering by person or author),
+    // then the full rows of only those: a person with hundreds of notes costs `limit` row reads.
+    // The order is exactly `encounters_person_recent`'s, so a person's page reads no more.
+    let order = "COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC";
+    let sql = format!(
+        "SELECT {cols} FROM {NOTE_FROM} WHERE e.id IN (SELECT e.id FROM encounters e WHERE {} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY {order}",
+        conds.join(" AND "),
+        args.len() - 1,
+        args.len()
+    );
+    (sql, args)
+}
+
+/// A value bound to a query built at run time.
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+async fn fetch_filtered(pool: &sqlx::AnyPool, sql: &str, args: Vec<Arg>) -> Result<Vec<AnyRow>> {
+    let mut q = sqlx::query(sql);
+    for a in args {
+        q = match a {
+            Arg::I(v) => q.bind(v),
+            Arg::S(v) => q.bind(v),
+        };
+    }
+    Ok(q.fetch_all(pool).await?)
+}
+
 fn refused(m: &str) -> StoreError {
     StoreError::Refused(m.to_string())
 }
@@ -925,63 +1005,34 @@ impl Store {
     /// filters given become conditions, so each query can use its index
     /// (`encounters_person`, `encounters_author`, `encounters_org_date`).
     pub async fn notes(&self, org_id: i64, f: &NoteFilter) -> Result<Vec<Note>> {
-        enum Arg {
-            I(i64),
-            S(String),
-        }
-        let limit = if f.limit <= 0 { 200 } else { f.limit.min(1000) };
-        let mut args = vec![Arg::I(org_id)];
-        let mut conds = vec!["e.org_id = $1".to_string()];
-        let mut add = |cond: &str, a: Arg| {
-            args.push(a);
-            conds.push(cond.replace('?', &format!("${}", args.len())));
-        };
-        if let Some(p) = f.person_id {
-            add("e.person_id = ?", Arg::I(p));
-        }
-        if let Some(a) = f.author_id {
-            add("e.author_id = ?", Arg::I(a));
-        }
-        if let Some(d) = f.from {
-            add("e.on_date >= ?", Arg::S(d.to_string()));
-        }
-        if let Some(d) = f.to {
-            add("e.on_date <= ?", Arg::S(d.to_string()));
-        }
-        if let Some(st) = f.status {
-            add("e.status = ?", Arg::S(st.code().to_string()));
-        }
-        if let Some(u) = f.unsigned_only_by {
-            add("(e.status NOT IN ('draft', 'returned') OR e.author_id = ?)", Arg::I(u));
-        }
-        if !f.statuses.is_empty() {
-            let mut parts = Vec::new();
-            for st in &f.statuses {
-                args.push(Arg::S(st.code().to_string()));
-                parts.push(format!("${}", args.len()));
-            }
-            conds.push(format!("e.status IN ({})", parts.join(", ")));
-        }
-        args.push(Arg::I(limit));
-        args.push(Arg::I(f.offset.max(0)));
-        // The newest `limit` ids first (from an index alone when filtering by person or author),
-        // then the full rows of only those: a person with hundreds of notes costs `limit` row reads.
-        let order = "COALESCE(e.on_date, '9999-12-31') DESC, e.start_ms DESC, e.id DESC";
-        let sql = format!(
-            "SELECT {NOTE_COLS} FROM {NOTE_FROM} WHERE e.id IN (SELECT e.id FROM encounters e WHERE {} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY {order}",
-            conds.join(" AND "),
-            args.len() - 1,
-            args.len()
-        );
-        let mut q = sqlx::query(&sql);
-        for a in args {
-            q = match a {
-                Arg::I(v) => q.bind(v),
-                Arg::S(v) => q.bind(v),
-            };
-        }
-        let rows = q.fetch_all(self.pool()).await?;
+        let (sql, args) = filtered(org_id, f, NOTE_COLS);
+        let rows = fetch_filtered(self.pool(), &sql, args).await?;
         rows.iter().map(note_from).collect()
+    }
+
+    /// Like `notes`, but only what a list of notes shows (date, kind, status,
+    /// author, person, the start of "what we did"): a page of 20 reads a few short
+    /// columns per note instead of every narrative in full.
+    pub async fn note_summaries(&self, org_id: i64, f: &NoteFilter) -> Result<Vec<NoteSummary>> {
+        let cols = "e.id, e.on_date, e.kind, e.status, SUBSTR(e.what_we_did, 1, 120) AS summary,
+            COALESCE(NULLIF(p.preferred_name, ''), p.legal_name) AS person_name, u.display_name AS author_name";
+        let (sql, args) = filtered(org_id, f, cols);
+        let rows = fetch_filtered(self.pool(), &sql, args).await?;
+        rows.iter()
+            .map(|r| {
+                let kind = row::s(r, "kind")?;
+                let status = row::s(r, "status")?;
+                Ok(NoteSummary {
+                    id: row::i(r, "id")?,
+                    date: row::os(r, "on_date")?.filter(|d| !d.is_empty()).map(|d| d.parse::<Date>().map_err(|_| StoreError::Refused(format!("stored note date {d:?} is not a date")))).transpose()?,
+                    kind: Kind::parse(&kind).ok_or_else(|| StoreError::Refused(format!("stored note kind {kind:?} is unknown")))?,
+                    status: Status::parse(&status).ok_or_else(|| StoreError::Refused(format!("stored note status {status:?} is unknown")))?,
+                    summary: row::s(r, "summary")?,
+                    person_name: row::s(r, "person_name")?,
+                    author_name: row::s(r, "author_name")?,
+                })
+            })
+            .collect()
     }
 
     /// Notes waiting for this supervisor's co-signature (authors on teams they lead), oldest first.

@@ -273,6 +273,9 @@ async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<AnyPool> {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
+        // The connection is a library in this process, not a socket: a ping before
+        // every query (sqlx's default) proves nothing and costs a thread round trip.
+        .test_before_acquire(false)
         .acquire_timeout(std::time::Duration::from_secs(30))
         .after_connect(|conn, _meta| {
             Box::pin(async move {

@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_evidence_rev.sql"),
         postgres: include_str!("../migrations/postgres/0020_evidence_rev.sql"),
     },
+    Migration {
+        version: 21,
+        name: "person_notes",
+        sqlite: include_str!("../migrations/sqlite/0021_person_notes.sql"),
+        postgres: include_str!("../migrations/postgres/0021_person_notes.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -305,6 +305,34 @@ impl Store {
         Ok(out)
     }
 
+    /// `person_facts` and the person together, in one query, for pages that load
+    /// the person right after deciding: the person comes back only if they are in
+    /// the actor's organization, and callers still decide before showing anything.
+    pub async fn person_with_facts(&self, actor: &Actor, person_id: i64) -> Result<(PersonFacts, Option<Person>)> {
+        let r = sqlx::query(&format!(
+            "SELECT {PERSON_COLS},
+               (SELECT COUNT(*) FROM care_team c WHERE c.person_id = p.id AND c.user_id = $2) AS on_team,
+               (SELECT COUNT(*) FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
+                 WHERE lead.user_id = $2 AND lead.is_lead = 1
+                   AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises
+             FROM people p LEFT JOIN users u ON u.id = p.primary_specialist_id WHERE p.id = $1 AND p.org_id = $3"
+        ))
+        .bind(person_id)
+        .bind(actor.user_id.0)
+        .bind(actor.org_id.0)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = r else { return Ok((PersonFacts::default(), None)) };
+        let facts = PersonFacts {
+            org_id: Some(OrgId(row::i(&r, "org_id")?)),
+            person_id: Some(PersonId(person_id)),
+            is_primary: row::oi(&r, "primary_specialist_id")? == Some(actor.user_id.0),
+            on_care_team: row::i(&r, "on_team")? > 0,
+            supervises: actor.roles.has(Role::Supervisor) && row::i(&r, "supervises")? > 0,
+        };
+        Ok((facts, Some(person_from(&r)?)))
+    }
+
     /// Loads a person in an organization. Callers decide access first.
     pub async fn person(&self, org_id: i64, person_id: i64) -> Result<Person> {
         let r = sqlx::query(&format!(

@@ -788,6 +788,22 @@ pub struct NoteRow {
     pub person: String,
 }
 
+/// Rows of the person page's notes table, from the slim listing.
+pub(crate) fn summary_rows(t: &Messages, notes: &[lantern_store::encounters::NoteSummary]) -> Vec<NoteRow> {
+    notes
+        .iter()
+        .map(|n| NoteRow {
+            id: n.id,
+            date: n.date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+            kind: t.get(&format!("note-kind-{}", n.kind.code())),
+            status: t.get(&format!("note-status-{}", n.status.code())),
+            author: n.author_name.clone(),
+            summary: n.summary.clone(),
+            person: n.person_name.clone(),
+        })
+        .collect()
+}
+
 pub(crate) fn note_rows(t: &Messages, notes: &[Note]) -> Vec<NoteRow> {
     notes
         .iter()

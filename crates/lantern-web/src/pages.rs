@@ -342,6 +342,18 @@ pub async fn caseload(State(app): State<AppState>, ctx: Ctx, RawQuery(raw): RawQ
 /// Loads the facts, asks the policy, and audits a refusal. Returns the decision.
 pub(crate) async fn check_person(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction) -> Result<PersonFacts, AppError> {
     let facts = app.store.person_facts(&ctx.actor, person_id).await?;
+    decide_or_refuse(app, ctx, person_id, action, facts).await
+}
+
+/// `check_person` that also returns the person, read in the same query.
+pub(crate) async fn check_and_load_person(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction) -> Result<(PersonFacts, lantern_store::people::Person), AppError> {
+    let (facts, person) = app.store.person_with_facts(&ctx.actor, person_id).await?;
+    let facts = decide_or_refuse(app, ctx, person_id, action, facts).await?;
+    Ok((facts, person.ok_or(AppError::NotFound)?))
+}
+
+/// Asks the policy; audits a refusal.
+async fn decide_or_refuse(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction, facts: PersonFacts) -> Result<PersonFacts, AppError> {
     match decide_person(&ctx.actor, action, &facts) {
         Decision::Allow => Ok(facts),
         d => {
@@ -376,13 +388,17 @@ fn method_names(t: &crate::i18n::Catalog, methods: &[ContactMethod]) -> String {
     methods.iter().map(|m| t.get(&format!("method-{}", m.code()))).collect::<Vec<_>>().join(", ")
 }
 
-const TIMELINE_PAGE: i64 = 50;
+/// Timeline entries shown at a time; older ones are a link away.
+const TIMELINE_PAGE: i64 = 25;
 /// Notes shown at a time in the person page's notes table.
 const NOTES_PAGE: i64 = 20;
 
 #[allow(clippy::too_many_arguments)]
-async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, errors: FormErrors, reason: String, on: String, notice: String, page: i64, notes_page: i64, status: StatusCode) -> PageResult {
-    let p = app.store.person(ctx.org(), id).await?;
+async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, loaded: Option<lantern_store::people::Person>, errors: FormErrors, reason: String, on: String, notice: String, page: i64, notes_page: i64, status: StatusCode) -> PageResult {
+    let p = match loaded {
+        Some(p) => p,
+        None => app.store.person(ctx.org(), id).await?,
+    };
     let today = app.store.today(ctx.org()).await?;
     let t = &app.t;
     let timeline_items = app.store.timeline(ctx.org(), id, TIMELINE_PAGE + 1, (page - 1) * TIMELINE_PAGE).await?;
@@ -439,7 +455,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     let (notes, notes_older, notes_newer) = if show_notes {
         let mut found = app
             .store
-            .notes(
+            .note_summaries(
                 ctx.org(),
                 &lantern_store::encounters::NoteFilter {
                     person_id: Some(id),
@@ -453,7 +469,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
         let older = found.len() as i64 > NOTES_PAGE;
         found.truncate(NOTES_PAGE as usize);
         let link = |n: i64| if n == 1 { format!("/people/{id}#notes-h") } else { format!("/people/{id}?notes={n}#notes-h") };
-        (crate::notes::note_rows(t, &found), older.then(|| link(notes_page + 1)), (notes_page > 1).then(|| link(notes_page - 1)))
+        (crate::notes::summary_rows(t, &found), older.then(|| link(notes_page + 1)), (notes_page > 1).then(|| link(notes_page - 1)))
     } else {
         (vec![], None, None)
     };
@@ -503,7 +519,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
 
 pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(rq): RawQuery) -> PageResult {
     let id = parse_id(&raw)?;
-    let facts = check_person(&app, &ctx, id, PersonAction::View).await?;
+    let (facts, person) = check_and_load_person(&app, &ctx, id, PersonAction::View).await?;
     app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
     let pairs = query_pairs(&rq);
     let notice = match q(&pairs, "saved") {
@@ -516,7 +532,7 @@ pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Strin
     };
     let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
     let notes_page: i64 = q(&pairs, "notes").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
-    render_person(&app, &ctx, id, &facts, FormErrors::default(), String::new(), String::new(), notice, page, notes_page, StatusCode::OK).await
+    render_person(&app, &ctx, id, &facts, Some(person), FormErrors::default(), String::new(), String::new(), notice, page, notes_page, StatusCode::OK).await
 }
 
 pub async fn person_access(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
@@ -754,7 +770,7 @@ pub async fn change_enrollment(State(app): State<AppState>, ctx: Ctx, Path(raw):
             }
         }
     }
-    render_person(&app, &ctx, id, &facts, errors, f.reason, f.on, String::new(), 1, 1, StatusCode::UNPROCESSABLE_ENTITY).await
+    render_person(&app, &ctx, id, &facts, None, errors, f.reason, f.on, String::new(), 1, 1, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 // ----- account ---------------------------------------------------------------
