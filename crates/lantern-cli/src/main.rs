@@ -309,7 +309,8 @@ fn hasher() -> Hasher {
 
 async fn open(db: &Db, migrate: bool) -> Result<Store> {
     let cfg = db.config();
-    Store::open(&cfg, Arc::new(SystemClock), OpenOptions { max_connections: 8, migrate }).await.map_err(|e| anyhow!("{}: {e}", cfg.describe()))
+    let max_connections = std::env::var("LANTERN_DB_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    Store::open(&cfg, Arc::new(SystemClock), OpenOptions { max_connections, migrate }).await.map_err(|e| anyhow!("{}: {e}", cfg.describe()))
 }
 
 fn demo_password() -> (String, bool) {

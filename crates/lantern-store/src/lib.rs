@@ -160,6 +160,19 @@ impl Store {
                 let opts_any = AnyConnectOptions::from_str(url)?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(opts.max_connections.max(2))
+                    // sqlx pings every connection before handing it out: a round trip to the
+                    // server per query. A connection in use within the last few seconds is
+                    // known to be alive; only one that sat idle longer (across a server
+                    // restart, say) is pinged, and dropped if the server hung up.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > std::time::Duration::from_secs(5) {
+                                sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .acquire_timeout(std::time::Duration::from_secs(10))
                     .connect_with(opts_any)
                     .await?;
