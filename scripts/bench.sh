@@ -11,7 +11,7 @@
 # Usage: bash scripts/bench.sh encounters [sqlite|postgres|both]
 # The growth benchmark (issue 9): bash scripts/bench.sh growth [sqlite|postgres|both] (see scripts/bench-growth.sh).
 # Practice questions: bash scripts/bench.sh practice [sqlite|postgres|both]
-#   BENCH_PEOPLE (50000), BENCH_ENCOUNTERS (2000000), BENCH_SECS (15), BENCH_CONNS (32), BENCH_DRAFTS (2000), BENCH_NO_BUILD
+#   BENCH_PEOPLE (50000), BENCH_ENCOUNTERS (2000000), BENCH_SECS (15), BENCH_CONNS (32), BENCH_DRAFTS (2000), BENCH_WARMUP (5), BENCH_NO_BUILD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=foundation
@@ -136,6 +136,9 @@ run_encounters() { # name gen-log db-args...
   echo "person page: $notes_shown links to notes; timeline paged by 25, notes by 20"
   printf '%-28s %10s %10s %10s\n' "page (wrk, $CONNS connections)" "req/s" "p50" "p99"
   for path in "/people/$busy" "/people/$busy?page=11"; do
+    # A short warm-up first: the measurement is of a server in its steady state (connections
+    # open, statements prepared, pages in the OS cache), not of its first seconds.
+    wrk -t2 -c"$CONNS" -d"${BENCH_WARMUP:-5}s" -H "Cookie: lantern_session=$session" "http://127.0.0.1:$port$path" > /dev/null 2>&1
     wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Cookie: lantern_session=$session" "http://127.0.0.1:$port$path" > "$WORK/$name.wrk" 2>&1
     read -r rps p50 p99 <<<"$(latency "$WORK/$name.wrk")"
     local errs; errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$name.wrk" | tr '\n' ' ' || true)

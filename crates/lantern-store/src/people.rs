@@ -123,6 +123,17 @@ const PERSON_COLS: &str = "p.id, p.org_id, p.legal_name, p.preferred_name, p.pro
     p.phone, p.email, p.voicemail_ok, p.contact_times, p.safe_contact_notes, p.strengths, p.cultural_preferences, p.what_helps,
     p.what_doesnt_help, p.stage, p.stage_since, p.primary_specialist_id, p.last_contact_on, p.version, u.display_name AS specialist_name";
 
+/// The person page's first read (see `Store::person_page_head`).
+#[derive(Debug, Clone)]
+pub struct PersonHead {
+    pub person: Person,
+    /// A handoff about this person waits for the reader.
+    pub any_handoff: bool,
+    /// The person has a scheduled appointment (past or coming).
+    pub any_appointment: bool,
+    pub any_referral: bool,
+}
+
 fn person_from(r: &AnyRow) -> Result<Person> {
     let split = |s: String| -> Vec<String> { s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect() };
     Ok(Person {
@@ -305,16 +316,21 @@ impl Store {
         Ok(out)
     }
 
-    /// `person_facts` and the person together, in one query, for pages that load
-    /// the person right after deciding: the person comes back only if they are in
-    /// the actor's organization, and callers still decide before showing anything.
-    pub async fn person_with_facts(&self, actor: &Actor, person_id: i64) -> Result<(PersonFacts, Option<Person>)> {
+    /// What the person page needs before deciding and rendering, in one query:
+    /// `person_facts`, the person, and whether the sections that are usually empty
+    /// (handoffs waiting for the actor, open appointments, referrals) have anything,
+    /// so the page skips their queries when not. The person comes back only if they
+    /// are in the actor's organization; callers still decide before showing anything.
+    pub async fn person_page_head(&self, actor: &Actor, person_id: i64) -> Result<(PersonFacts, Option<PersonHead>)> {
         let r = sqlx::query(&format!(
             "SELECT {PERSON_COLS},
                (SELECT COUNT(*) FROM care_team c WHERE c.person_id = p.id AND c.user_id = $2) AS on_team,
                (SELECT COUNT(*) FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
                  WHERE lead.user_id = $2 AND lead.is_lead = 1
-                   AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises
+                   AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises,
+               CASE WHEN EXISTS (SELECT 1 FROM handoffs h WHERE h.person_id = p.id AND h.to_user = $2 AND h.acknowledged_ms IS NULL) THEN 1 ELSE 0 END AS any_handoff,
+               CASE WHEN EXISTS (SELECT 1 FROM appointments a WHERE a.person_id = p.id AND a.status = 'scheduled') THEN 1 ELSE 0 END AS any_appointment,
+               CASE WHEN EXISTS (SELECT 1 FROM referrals r WHERE r.person_id = p.id) THEN 1 ELSE 0 END AS any_referral
              FROM people p LEFT JOIN users u ON u.id = p.primary_specialist_id WHERE p.id = $1 AND p.org_id = $3"
         ))
         .bind(person_id)
@@ -330,7 +346,13 @@ impl Store {
             on_care_team: row::i(&r, "on_team")? > 0,
             supervises: actor.roles.has(Role::Supervisor) && row::i(&r, "supervises")? > 0,
         };
-        Ok((facts, Some(person_from(&r)?)))
+        let head = PersonHead {
+            person: person_from(&r)?,
+            any_handoff: row::i(&r, "any_handoff")? > 0,
+            any_appointment: row::i(&r, "any_appointment")? > 0,
+            any_referral: row::i(&r, "any_referral")? > 0,
+        };
+        Ok((facts, Some(head)))
     }
 
     /// Loads a person in an organization. Callers decide access first.
@@ -537,9 +559,13 @@ impl Store {
     /// A person's timeline, newest first, paged.
     pub async fn timeline(&self, org_id: i64, person_id: i64, limit: i64, offset: i64) -> Result<Vec<TimelineItem>> {
         let rows = sqlx::query(
+            // The page's ids from the index alone, then only those rows and their authors:
+            // an older page skips its offset in the index instead of joining every skipped row.
             "SELECT t.id, t.on_date, t.at_ms, t.kind, t.title, t.detail, u.display_name AS actor_name
              FROM timeline t LEFT JOIN users u ON u.id = t.actor_id
-             WHERE t.person_id = $1 AND t.org_id = $2 ORDER BY t.on_date DESC, t.at_ms DESC, t.id DESC LIMIT $3 OFFSET $4",
+             WHERE t.id IN (SELECT i.id FROM timeline i WHERE i.person_id = $1 AND i.org_id = $2
+                            ORDER BY i.on_date DESC, i.at_ms DESC, i.id DESC LIMIT $3 OFFSET $4)
+             ORDER BY t.on_date DESC, t.at_ms DESC, t.id DESC",
         )
         .bind(person_id)
         .bind(org_id)

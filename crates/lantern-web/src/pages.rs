@@ -9,7 +9,7 @@ use lantern_domain::enrollment::{self, EnrollmentError, Stage, TransitionRequest
 use lantern_domain::person::{parse_profile, ContactMethod, ProfileInput};
 use lantern_domain::policy::{decide, decide_person, Decision, OrgAction, PersonAction, PersonFacts};
 use lantern_domain::{Role, Roles};
-use lantern_store::people::{CaseloadFilter, CaseloadSort, Scope};
+use lantern_store::people::{CaseloadFilter, CaseloadSort, PersonHead, Scope};
 use lantern_store::users::{NewUser, User};
 use serde::Deserialize;
 
@@ -345,11 +345,11 @@ pub(crate) async fn check_person(app: &AppState, ctx: &Ctx, person_id: i64, acti
     decide_or_refuse(app, ctx, person_id, action, facts).await
 }
 
-/// `check_person` that also returns the person, read in the same query.
-pub(crate) async fn check_and_load_person(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction) -> Result<(PersonFacts, lantern_store::people::Person), AppError> {
-    let (facts, person) = app.store.person_with_facts(&ctx.actor, person_id).await?;
+/// `check_person` that also returns the person page's head, read in the same query.
+pub(crate) async fn check_and_load_person(app: &AppState, ctx: &Ctx, person_id: i64, action: PersonAction) -> Result<(PersonFacts, PersonHead), AppError> {
+    let (facts, head) = app.store.person_page_head(&ctx.actor, person_id).await?;
     let facts = decide_or_refuse(app, ctx, person_id, action, facts).await?;
-    Ok((facts, person.ok_or(AppError::NotFound)?))
+    Ok((facts, head.ok_or(AppError::NotFound)?))
 }
 
 /// Asks the policy; audits a refusal.
@@ -394,11 +394,13 @@ const TIMELINE_PAGE: i64 = 25;
 const NOTES_PAGE: i64 = 20;
 
 #[allow(clippy::too_many_arguments)]
-async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, loaded: Option<lantern_store::people::Person>, errors: FormErrors, reason: String, on: String, notice: String, page: i64, notes_page: i64, status: StatusCode) -> PageResult {
-    let p = match loaded {
-        Some(p) => p,
-        None => app.store.person(ctx.org(), id).await?,
+async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, loaded: Option<PersonHead>, errors: FormErrors, reason: String, on: String, notice: String, page: i64, notes_page: i64, status: StatusCode) -> PageResult {
+    // Without a head (a form shown again), every section is read.
+    let head = match loaded {
+        Some(h) => h,
+        None => PersonHead { person: app.store.person(ctx.org(), id).await?, any_handoff: true, any_appointment: true, any_referral: true },
     };
+    let p = head.person;
     let today = app.store.today(ctx.org()).await?;
     let t = &app.t;
     let timeline_items = app.store.timeline(ctx.org(), id, TIMELINE_PAGE + 1, (page - 1) * TIMELINE_PAGE).await?;
@@ -415,7 +417,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
         .into_iter()
         .map(|(user_id, name, role)| TeamMember { user_id, name, role: crate::team::role_label(t, Some(lantern_domain::care_team::TeamRole::from_stored(&role))) })
         .collect();
-    let handoffs_waiting = crate::team::waiting_for_me(app, ctx, id).await?;
+    let handoffs_waiting = if head.any_handoff { crate::team::waiting_for_me(app, ctx, id).await? } else { vec![] };
     let (specialist_options, staff_options) = if can_assign {
         let users = app.store.users_in_org(ctx.org()).await?;
         let active = users.iter().filter(|u| u.active);
@@ -473,9 +475,9 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
     } else {
         (vec![], None, None)
     };
-    let next_meeting = if show_notes { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())) } else { None };
+    let next_meeting = if show_notes && head.any_appointment { app.store.next_appointment(ctx.org(), id).await?.map(|a| crate::appointments::AppointmentView::from_row(&a, t, app.store.now_ms())) } else { None };
     let show_referrals = ctx.user.roles.is_staff();
-    let referrals = if show_referrals {
+    let referrals = if show_referrals && head.any_referral {
         let zone = jiff::tz::TimeZone::get(&app.store.org_cached(ctx.org()).await?.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         app.store.referrals_for_person(ctx.org(), id).await?.iter().take(10).map(|r| crate::referrals::ReferralView::from_row(r, t, today, &zone)).collect()
     } else {
@@ -519,7 +521,7 @@ async fn render_person(app: &AppState, ctx: &Ctx, id: i64, facts: &PersonFacts, 
 
 pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>, RawQuery(rq): RawQuery) -> PageResult {
     let id = parse_id(&raw)?;
-    let (facts, person) = check_and_load_person(&app, &ctx, id, PersonAction::View).await?;
+    let (facts, head) = check_and_load_person(&app, &ctx, id, PersonAction::View).await?;
     app.store.record_view(ctx.entry("person.view", Some(id), "person", &id.to_string(), "ok", app.store.now_ms())).await;
     let pairs = query_pairs(&rq);
     let notice = match q(&pairs, "saved") {
@@ -532,7 +534,7 @@ pub async fn person(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<Strin
     };
     let page: i64 = q(&pairs, "page").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
     let notes_page: i64 = q(&pairs, "notes").parse().ok().filter(|p| *p >= 1 && *p < 10_000).unwrap_or(1);
-    render_person(&app, &ctx, id, &facts, Some(person), FormErrors::default(), String::new(), String::new(), notice, page, notes_page, StatusCode::OK).await
+    render_person(&app, &ctx, id, &facts, Some(head), FormErrors::default(), String::new(), String::new(), notice, page, notes_page, StatusCode::OK).await
 }
 
 pub async fn person_access(State(app): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
