@@ -93,6 +93,9 @@ both!(sharing_without_a_covering_consent_is_refused_and_nothing_is_disclosed, as
     let d = app.store.disclosures_for_person(app.demo_org, id).await.unwrap();
     assert_eq!(d.len(), 1);
     assert_eq!((d[0].kinds.clone(), d[0].referral_id, d[0].recipient_name.as_str()), (vec![InfoKind::ReferralReason], Some(rid), "Harbor Food Pantry"));
+    // The person page lists it (its referral section is read only when there is one).
+    let page = s1.get(&format!("/people/{id}")).await;
+    assert!(page.text.contains(&format!("href=\"/referrals/{rid}\"")), "the person page lists the new referral");
 
     // Sharing nothing needs no consent and discloses nothing.
     referral_id(&refer(&mut s1, id, "", "Northside Clothing Closet", &[], "").await);
