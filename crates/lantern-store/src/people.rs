@@ -123,6 +123,27 @@ const PERSON_COLS: &str = "p.id, p.org_id, p.legal_name, p.preferred_name, p.pro
     p.phone, p.email, p.voicemail_ok, p.contact_times, p.safe_contact_notes, p.strengths, p.cultural_preferences, p.what_helps,
     p.what_doesnt_help, p.stage, p.stage_since, p.primary_specialist_id, p.last_contact_on, p.version, u.display_name AS specialist_name";
 
+/// The columns of `PersonFacts` about `p`, for the actor bound at `actor` (e.g. "$2").
+fn facts_cols(actor: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM care_team c WHERE c.person_id = p.id AND c.user_id = {actor}) AS on_team,
+         (SELECT COUNT(*) FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
+           WHERE lead.user_id = {actor} AND lead.is_lead = 1
+             AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises"
+    )
+}
+
+/// `PersonFacts` from a row with `org_id`, `primary_specialist_id` and `facts_cols`.
+fn facts_from(r: &AnyRow, actor: &Actor, person_id: i64) -> Result<PersonFacts> {
+    Ok(PersonFacts {
+        org_id: Some(OrgId(row::i(r, "org_id")?)),
+        person_id: Some(PersonId(person_id)),
+        is_primary: row::oi(r, "primary_specialist_id")? == Some(actor.user_id.0),
+        on_care_team: row::i(r, "on_team")? > 0,
+        supervises: actor.roles.has(Role::Supervisor) && row::i(r, "supervises")? > 0,
+    })
+}
+
 /// The person page's first read (see `Store::person_page_head`).
 #[derive(Debug, Clone)]
 pub struct PersonHead {
@@ -251,27 +272,14 @@ impl Store {
     /// How `actor` relates to a person, for the policy module. A person in
     /// another organization (or none) comes back with `org_id: None`.
     pub async fn person_facts(&self, actor: &Actor, person_id: i64) -> Result<PersonFacts> {
-        let r = sqlx::query(
-            "SELECT p.org_id, p.primary_specialist_id,
-               (SELECT COUNT(*) FROM care_team c WHERE c.person_id = p.id AND c.user_id = $2) AS on_team,
-               (SELECT COUNT(*) FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
-                 WHERE lead.user_id = $2 AND lead.is_lead = 1
-                   AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises
-             FROM people p WHERE p.id = $1 AND p.org_id = $3",
-        )
+        let r = sqlx::query(&format!("SELECT p.org_id, p.primary_specialist_id, {} FROM people p WHERE p.id = $1 AND p.org_id = $3", facts_cols("$2")))
         .bind(person_id)
         .bind(actor.user_id.0)
         .bind(actor.org_id.0)
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = r else { return Ok(PersonFacts::default()) };
-        Ok(PersonFacts {
-            org_id: Some(OrgId(row::i(&r, "org_id")?)),
-            person_id: Some(PersonId(person_id)),
-            is_primary: row::oi(&r, "primary_specialist_id")? == Some(actor.user_id.0),
-            on_care_team: row::i(&r, "on_team")? > 0,
-            supervises: actor.roles.has(Role::Supervisor) && row::i(&r, "supervises")? > 0,
-        })
+        facts_from(&r, actor, person_id)
     }
 
     /// `person_facts` for several people in one query (a page of links to notes,
@@ -287,11 +295,9 @@ impl Store {
         let list = (3..3 + CHUNK).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT p.id, p.org_id, p.primary_specialist_id,
-               (SELECT COUNT(*) FROM care_team c WHERE c.person_id = p.id AND c.user_id = $1) AS on_team,
-               (SELECT COUNT(*) FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
-                 WHERE lead.user_id = $1 AND lead.is_lead = 1
-                   AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises
-             FROM people p WHERE p.id IN ({list}) AND p.org_id = $2"
+               {}
+             FROM people p WHERE p.id IN ({list}) AND p.org_id = $2",
+            facts_cols("$1")
         );
         for chunk in ids.chunks(CHUNK) {
             let mut q = sqlx::query(&sql).bind(actor.user_id.0).bind(actor.org_id.0);
@@ -301,16 +307,7 @@ impl Store {
             let rows = q.fetch_all(self.pool()).await?;
             for r in &rows {
                 let id = row::i(r, "id")?;
-                out.insert(
-                    id,
-                    PersonFacts {
-                        org_id: Some(OrgId(row::i(r, "org_id")?)),
-                        person_id: Some(PersonId(id)),
-                        is_primary: row::oi(r, "primary_specialist_id")? == Some(actor.user_id.0),
-                        on_care_team: row::i(r, "on_team")? > 0,
-                        supervises: actor.roles.has(Role::Supervisor) && row::i(r, "supervises")? > 0,
-                    },
-                );
+                out.insert(id, facts_from(r, actor, id)?);
             }
         }
         Ok(out)
@@ -324,14 +321,12 @@ impl Store {
     pub async fn person_page_head(&self, actor: &Actor, person_id: i64) -> Result<(PersonFacts, Option<PersonHead>)> {
         let r = sqlx::query(&format!(
             "SELECT {PERSON_COLS},
-               (SELECT COUNT(*) FROM care_team c WHERE c.person_id = p.id AND c.user_id = $2) AS on_team,
-               (SELECT COUNT(*) FROM team_members lead JOIN team_members m ON m.team_id = lead.team_id
-                 WHERE lead.user_id = $2 AND lead.is_lead = 1
-                   AND (m.user_id = p.primary_specialist_id OR m.user_id IN (SELECT c2.user_id FROM care_team c2 WHERE c2.person_id = p.id))) AS supervises,
+               {},
                CASE WHEN EXISTS (SELECT 1 FROM handoffs h WHERE h.person_id = p.id AND h.to_user = $2 AND h.acknowledged_ms IS NULL) THEN 1 ELSE 0 END AS any_handoff,
                CASE WHEN EXISTS (SELECT 1 FROM appointments a WHERE a.person_id = p.id AND a.status = 'scheduled') THEN 1 ELSE 0 END AS any_appointment,
                CASE WHEN EXISTS (SELECT 1 FROM referrals r WHERE r.person_id = p.id) THEN 1 ELSE 0 END AS any_referral
-             FROM people p LEFT JOIN users u ON u.id = p.primary_specialist_id WHERE p.id = $1 AND p.org_id = $3"
+             FROM people p LEFT JOIN users u ON u.id = p.primary_specialist_id WHERE p.id = $1 AND p.org_id = $3",
+            facts_cols("$2")
         ))
         .bind(person_id)
         .bind(actor.user_id.0)
@@ -339,13 +334,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = r else { return Ok((PersonFacts::default(), None)) };
-        let facts = PersonFacts {
-            org_id: Some(OrgId(row::i(&r, "org_id")?)),
-            person_id: Some(PersonId(person_id)),
-            is_primary: row::oi(&r, "primary_specialist_id")? == Some(actor.user_id.0),
-            on_care_team: row::i(&r, "on_team")? > 0,
-            supervises: actor.roles.has(Role::Supervisor) && row::i(&r, "supervises")? > 0,
-        };
+        let facts = facts_from(&r, actor, person_id)?;
         let head = PersonHead {
             person: person_from(&r)?,
             any_handoff: row::i(&r, "any_handoff")? > 0,
